@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class StakeholdersConfig(AppConfig):
     name = "stakeholders"
-    verbose_name = _("Účastníci plánování")
+    verbose_name = _("Stakeholders")

@@ -20,31 +20,31 @@ class Territory(models.Model):
     """A planning territory (ORP, DSO, mikroregion, kraj) or a municipality (obec)."""
 
     class Kind(models.TextChoices):
-        REGION = "kraj", _("kraj")
-        ORP = "orp", _("ORP (obec s rozšířenou působností)")
-        DSO = "dso", _("DSO (dobrovolný svazek obcí)")
-        MICROREGION = "mikroregion", _("mikroregion")
-        MUNICIPALITY = "obec", _("obec")
+        REGION = "kraj", _("region (kraj)")
+        ORP = "orp", _("ORP (municipality with extended powers)")
+        DSO = "dso", _("DSO (voluntary association of municipalities)")
+        MICROREGION = "mikroregion", _("microregion")
+        MUNICIPALITY = "obec", _("municipality (obec)")
 
-    kind = models.CharField(_("druh"), max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     code = models.CharField(
-        _("kód"), max_length=32, help_text=_("Úřední kód (ČSÚ / RÚIAN), např. 3209 pro ORP.")
+        _("code"), max_length=32, help_text=_("Official code (ČSÚ / RÚIAN), e.g. 3203 for an ORP.")
     )
-    name = models.CharField(_("název"), max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     municipalities = models.ManyToManyField(
         "self",
         through="TerritoryMunicipality",
         through_fields=("territory", "municipality"),
         symmetrical=False,
         related_name="member_of",
-        verbose_name=_("obce území"),
+        verbose_name=_("municipalities of the territory"),
         blank=True,
     )
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("území")
-        verbose_name_plural = _("území")
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "code"], name="territory_kind_code_unique"),
@@ -69,18 +69,21 @@ class TerritoryMunicipality(models.Model):
         on_delete=models.PROTECT,
         related_name="territory_links",
         limit_choices_to={"kind": Territory.Kind.MUNICIPALITY},
-        verbose_name=_("obec"),
+        verbose_name=_("municipality (obec)"),
     )
     plans_independently = models.BooleanField(
-        _("plánuje samostatně"),
+        _("plans on its own"),
         default=False,
-        help_text=_("Obec leží v území, ale plánuje sociální služby samostatně (není zahrnuta)."),
+        help_text=_(
+            "The municipality lies in the territory but plans its social services on its own "
+            "(not included)."
+        ),
     )
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("obec v území")
-        verbose_name_plural = _("obce v území")
+        verbose_name = _("municipality in the territory")
+        verbose_name_plural = _("municipalities in the territory")
         constraints = [
             models.UniqueConstraint(
                 fields=["territory", "municipality"], name="territory_municipality_unique"
@@ -97,27 +100,27 @@ class TerritoryMunicipality(models.Model):
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        COMMISSIONER = "commissioner", _("zadavatel")
-        PROVIDER = "provider", _("poskytovatel sociálních služeb")
-        USER_ORGANIZATION = "user_org", _("organizace uživatelů")
-        PUBLIC_BODY = "public_body", _("veřejná instituce")
-        NGO = "ngo", _("nestátní nezisková organizace")
-        CONSULTANCY = "consultancy", _("zpracovatel / metodik")
+        COMMISSIONER = "commissioner", _("commissioner")
+        PROVIDER = "provider", _("social service provider")
+        USER_ORGANIZATION = "user_org", _("user organisation")
+        PUBLIC_BODY = "public_body", _("public body")
+        NGO = "ngo", _("non-governmental non-profit organisation")
+        CONSULTANCY = "consultancy", _("consultancy / methodologist")
 
-    kind = models.CharField(_("druh"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("název"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=255)
     ico = models.CharField(
-        _("IČO"),
+        _("Company ID (IČO)"),
         max_length=8,
         blank=True,
         validators=[validate_ico],
-        help_text=_("Identifikační číslo osoby, 8 číslic s kontrolní číslicí."),
+        help_text=_("Company identification number, 8 digits including a check digit."),
     )
     provider_registry_id = models.CharField(
-        _("identifikátor v registru poskytovatelů"), max_length=32, blank=True
+        _("provider registry identifier"), max_length=32, blank=True
     )
-    address = models.CharField(_("sídlo"), max_length=300, blank=True)
-    website = models.URLField(_("web"), blank=True)
+    address = models.CharField(_("registered address"), max_length=300, blank=True)
+    website = models.URLField(_("website"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     territory = models.ForeignKey(
         Territory,
@@ -125,13 +128,13 @@ class Organization(models.Model):
         null=True,
         blank=True,
         related_name="organizations",
-        verbose_name=_("území působnosti"),
+        verbose_name=_("territory of operation"),
     )
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("organizace")
-        verbose_name_plural = _("organizace")
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -150,33 +153,33 @@ class Person(models.Model):
         null=True,
         blank=True,
         related_name="person",
-        verbose_name=_("uživatelský účet"),
+        verbose_name=_("user account"),
     )
-    title_before = models.CharField(_("titul před jménem"), max_length=40, blank=True)
-    first_name = models.CharField(_("jméno"), max_length=100)
-    last_name = models.CharField(_("příjmení"), max_length=100)
-    title_after = models.CharField(_("titul za jménem"), max_length=40, blank=True)
+    title_before = models.CharField(_("title before name"), max_length=40, blank=True)
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    title_after = models.CharField(_("title after name"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
     organization = models.ForeignKey(
         Organization,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="people",
-        verbose_name=_("organizace"),
+        verbose_name=_("organisation"),
     )
     consents_to_public_name = models.BooleanField(
-        _("souhlasí se zveřejněním jména"),
+        _("consents to being named publicly"),
         default=False,
-        help_text=_("Bez souhlasu se jméno na veřejných výstupech nahrazuje pseudonymem."),
+        help_text=_("Without consent, the name is replaced by a pseudonym in public outputs."),
     )
-    consent_recorded_at = models.DateTimeField(_("souhlas zaznamenán"), null=True, blank=True)
+    consent_recorded_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("osoba")
-        verbose_name_plural = _("osoby")
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         ordering = ["last_name", "first_name"]
 
     def __str__(self) -> str:
@@ -195,16 +198,16 @@ class Person(models.Model):
 class TargetGroup(models.Model):
     """A planning target group (cílová skupina), editable reference data."""
 
-    code = models.SlugField(_("kód"), max_length=40, unique=True)
-    name = models.CharField(_("název"), max_length=200)
-    description = models.TextField(_("popis"), blank=True)
-    order = models.PositiveSmallIntegerField(_("pořadí"), default=0)
-    is_active = models.BooleanField(_("používá se"), default=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("cílová skupina")
-        verbose_name_plural = _("cílové skupiny")
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
         ordering = ["order", "name"]
 
     def __str__(self) -> str:
@@ -215,36 +218,36 @@ class Body(models.Model):
     """A body that takes part in planning or decides on it, with its quorum and majority rules."""
 
     class Kind(models.TextChoices):
-        STEERING_GROUP = "steering_group", _("řídící skupina")
-        WORKING_GROUP = "working_group", _("pracovní skupina")
-        BOARD = "board", _("rada")
-        ASSEMBLY = "assembly", _("zastupitelstvo")
-        DSO_ASSEMBLY = "dso_assembly", _("valná hromada DSO")
-        SECRETARIAT = "secretariat", _("sekretariát")
-        AUDIT = "audit", _("kontrolní přístup (audit ESF)")
+        STEERING_GROUP = "steering_group", _("steering group")
+        WORKING_GROUP = "working_group", _("working group")
+        BOARD = "board", _("board (rada)")
+        ASSEMBLY = "assembly", _("assembly (zastupitelstvo)")
+        DSO_ASSEMBLY = "dso_assembly", _("DSO general assembly")
+        SECRETARIAT = "secretariat", _("secretariat")
+        AUDIT = "audit", _("audit access (ESF audit)")
 
     class QuorumRule(models.TextChoices):
-        MORE_THAN_HALF_OF_ALL = "more_than_half_of_all", _("nadpoloviční většina všech členů")
-        NONE = "none", _("bez kvóra")
+        MORE_THAN_HALF_OF_ALL = "more_than_half_of_all", _("more than half of all members")
+        NONE = "none", _("no quorum")
 
     class MajorityRule(models.TextChoices):
-        MAJORITY_OF_VOTING = "majority_of_voting", _("většina hlasujících")
-        MAJORITY_OF_PRESENT = "majority_of_present", _("většina přítomných")
-        MAJORITY_OF_ALL = "majority_of_all", _("většina všech členů")
-        CONSENSUS = "consensus", _("konsenzus (nikdo proti)")
+        MAJORITY_OF_VOTING = "majority_of_voting", _("majority of those voting")
+        MAJORITY_OF_PRESENT = "majority_of_present", _("majority of those present")
+        MAJORITY_OF_ALL = "majority_of_all", _("majority of all members")
+        CONSENSUS = "consensus", _("consensus (nobody against)")
 
     COUNCIL_KINDS = frozenset({Kind.BOARD, Kind.ASSEMBLY, Kind.DSO_ASSEMBLY})
     PROCESS_KINDS = frozenset({Kind.STEERING_GROUP, Kind.WORKING_GROUP, Kind.AUDIT})
 
-    kind = models.CharField(_("druh"), max_length=20, choices=Kind.choices)
-    name = models.CharField(_("název"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
     territory = models.ForeignKey(
         Territory,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="bodies",
-        verbose_name=_("území"),
+        verbose_name=_("territory"),
     )
     process = models.ForeignKey(
         "workflow.PlanningProcess",
@@ -252,7 +255,7 @@ class Body(models.Model):
         null=True,
         blank=True,
         related_name="bodies",
-        verbose_name=_("plánovací proces"),
+        verbose_name=_("planning process"),
     )
     target_group = models.ForeignKey(
         TargetGroup,
@@ -260,44 +263,44 @@ class Body(models.Model):
         null=True,
         blank=True,
         related_name="working_groups",
-        verbose_name=_("cílová skupina"),
+        verbose_name=_("target group"),
     )
     quorum_rule = models.CharField(
-        _("kvórum"),
+        _("quorum"),
         max_length=32,
         choices=QuorumRule.choices,
         default=QuorumRule.MORE_THAN_HALF_OF_ALL,
     )
     majority_rule = models.CharField(
-        _("většina"),
+        _("majority"),
         max_length=32,
         choices=MajorityRule.choices,
         default=MajorityRule.MAJORITY_OF_VOTING,
     )
     seat_count = models.PositiveSmallIntegerField(
-        _("počet mandátů"),
+        _("number of seats"),
         null=True,
         blank=True,
         help_text=_(
-            "Celkový počet členů orgánu (např. 15 zastupitelů), pokud nejsou všichni vedeni "
-            "jako členové v systému. Prázdné = počet platných členství."
+            "The total number of members (e.g. 15 councillors) where not all of them are "
+            "recorded as members here. Empty: the number of current memberships."
         ),
     )
     invitation_lead_days = models.PositiveSmallIntegerField(
-        _("lhůta pro pozvánku (dny)"), default=7
+        _("invitation lead time (days)"), default=7
     )
-    is_active = models.BooleanField(_("činný"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("orgán")
-        verbose_name_plural = _("orgány")
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies")
         ordering = ["kind", "name"]
         permissions = [
-            ("manage_membership", _("Spravovat členství v orgánu")),
-            ("vote_in_body", _("Hlasovat v orgánu")),
-            ("edit_target_group_part", _("Upravovat část plánu za cílovou skupinu")),
-            ("record_resolution", _("Zapisovat usnesení orgánu")),
+            ("manage_membership", _("Manage memberships of the body")),
+            ("vote_in_body", _("Vote in the body")),
+            ("edit_target_group_part", _("Edit the target group's part of the plan")),
+            ("record_resolution", _("Record resolutions of the body")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -318,11 +321,13 @@ class Body(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if bool(self.territory_id) == bool(self.process_id):
-            errors["territory"] = _("Orgán patří buď k území, nebo k plánovacímu procesu.")
+            errors["territory"] = _(
+                "A body belongs either to a territory or to a planning process."
+            )
         if self.kind == self.Kind.WORKING_GROUP and not self.target_group_id:
-            errors["target_group"] = _("Pracovní skupina musí mít cílovou skupinu.")
+            errors["target_group"] = _("A working group must have a target group.")
         if self.kind != self.Kind.WORKING_GROUP and self.target_group_id:
-            errors["target_group"] = _("Cílovou skupinu má jen pracovní skupina.")
+            errors["target_group"] = _("Only a working group has a target group.")
         if errors:
             raise ValidationError(errors)
 
@@ -347,52 +352,55 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        CHAIR = "chair", _("předseda / manažer")
-        DEPUTY = "deputy", _("místopředseda")
-        MEMBER = "member", _("člen")
-        SECRETARY = "secretary", _("tajemník / zapisovatel")
-        COORDINATOR = "coordinator", _("koordinátor")
-        METHODOLOGIST = "methodologist", _("metodik")
-        OBSERVER = "observer", _("pozorovatel / host")
-        AUDITOR = "auditor", _("kontrolor (audit ESF)")
+        CHAIR = "chair", _("chair / manager")
+        DEPUTY = "deputy", _("deputy chair")
+        MEMBER = "member", _("member")
+        SECRETARY = "secretary", _("secretary")
+        COORDINATOR = "coordinator", _("coordinator")
+        METHODOLOGIST = "methodologist", _("methodologist")
+        OBSERVER = "observer", _("observer / guest")
+        AUDITOR = "auditor", _("auditor (ESF audit)")
 
     class TriadSide(models.TextChoices):
-        COMMISSIONER = "commissioner", _("zadavatel")
-        PROVIDER = "provider", _("poskytovatel")
-        USER = "user", _("uživatel")
-        PUBLIC = "public", _("veřejnost")
+        COMMISSIONER = "commissioner", _("commissioner")
+        PROVIDER = "provider", _("provider")
+        USER = "user", _("user")
+        PUBLIC = "public", _("public")
 
     VOTING_ROLES = frozenset({Role.CHAIR, Role.DEPUTY, Role.MEMBER})
 
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("osoba")
+        Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person")
     )
     body = models.ForeignKey(
-        Body, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("orgán")
+        Body, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("body")
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.MEMBER)
     triad_side = models.CharField(
-        _("strana triády"), max_length=16, choices=TriadSide.choices, blank=True
+        _("triad side"), max_length=16, choices=TriadSide.choices, blank=True
     )
-    valid_from = models.DateField(_("platí od"))
+    valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(
-        _("platí do"), null=True, blank=True, help_text=_("Poslední den členství (včetně).")
+        _("valid to"),
+        null=True,
+        blank=True,
+        help_text=_("The last day of the membership (inclusive)."),
     )
-    ended_at = models.DateTimeField(_("ukončeno"), null=True, blank=True, editable=False)
-    end_reason = models.CharField(_("důvod ukončení"), max_length=300, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, editable=False)
+    end_reason = models.CharField(_("reason for ending"), max_length=300, blank=True)
     appointing_resolution = models.CharField(
-        _("jmenováno usnesením"),
+        _("appointed by resolution"),
         max_length=100,
         blank=True,
-        help_text=_("Číslo usnesení, kterým byl člen jmenován, např. 717/24/RM/2023."),
+        help_text=_("The number of the resolution that appointed the member, e.g. 717/24/RM/2023."),
     )
     history = HistoricalRecords()
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("členství")
-        verbose_name_plural = _("členství")
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["body", "role", "person"]
         constraints = [
             models.CheckConstraint(
@@ -410,7 +418,9 @@ class Membership(models.Model):
 
     def clean(self) -> None:
         if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
-            raise ValidationError({"valid_to": _("Konec členství nesmí předcházet jeho začátku.")})
+            raise ValidationError(
+                {"valid_to": _("The end of a membership must not precede its start.")}
+            )
 
     def is_current(self, on: dt.date | None = None) -> bool:
         day = on or timezone.localdate()
@@ -432,34 +442,35 @@ class EsfProject(models.Model):
         OPZ = "opz", _("OPZ (2014–2020)")
         OPZ_PLUS = "opz_plus", _("OPZ+ (2021–2027)")
 
-    programme = models.CharField(_("program"), max_length=16, choices=Programme.choices)
-    call = models.CharField(_("výzva"), max_length=100, help_text=_("Např. 03_19_106"))
+    programme = models.CharField(_("programme"), max_length=16, choices=Programme.choices)
+    call = models.CharField(_("call"), max_length=100, help_text=_("E.g. 03_19_106"))
     registration_number = models.CharField(
-        _("registrační číslo"),
+        _("registration number"),
         max_length=60,
         unique=True,
         validators=[validate_esf_registration_number],
     )
-    name = models.CharField(_("název projektu"), max_length=300)
-    starts_on = models.DateField(_("zahájení"))
-    ends_on = models.DateField(_("ukončení"))
+    name = models.CharField(_("project title"), max_length=300)
+    starts_on = models.DateField(_("start"))
+    ends_on = models.DateField(_("end"))
     beneficiary = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
         related_name="esf_projects",
-        verbose_name=_("příjemce"),
+        verbose_name=_("beneficiary"),
     )
     partners = models.ManyToManyField(
-        Organization, blank=True, related_name="esf_partnerships", verbose_name=_("partneři")
+        Organization, blank=True, related_name="esf_partnerships", verbose_name=_("partners")
     )
     retention_until = models.DateField(
-        _("archivace do"), help_text=_("Do tohoto dne nelze záznamy a dokumenty projektu smazat.")
+        _("retention until"),
+        help_text=_("The project's records and documents cannot be deleted before this day."),
     )
     history = HistoricalRecords(m2m_fields=[partners])
 
     class Meta:
-        verbose_name = _("projekt ESF")
-        verbose_name_plural = _("projekty ESF")
+        verbose_name = _("ESF project")
+        verbose_name_plural = _("ESF projects")
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(
@@ -477,9 +488,11 @@ class EsfProject(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            errors["ends_on"] = _("Konec projektu nesmí předcházet jeho zahájení.")
+            errors["ends_on"] = _("The end of the project must not precede its start.")
         if self.ends_on and self.retention_until and self.retention_until < self.ends_on:
-            errors["retention_until"] = _("Archivace musí trvat alespoň do konce projektu.")
+            errors["retention_until"] = _(
+                "Retention must last at least until the end of the project."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -43,7 +43,7 @@ def record_save(obj: M, *, actor: Actor, reason: str) -> M:
         obj.full_clean()
     except ValidationError as exc:
         raise ValidationFailed(
-            _("Údaje nejsou platné."),
+            _("The data are not valid."),
             errors=exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages},
         ) from exc
     obj._history_user = actor if actor is not None and actor.is_authenticated else None  # type: ignore[attr-defined]
@@ -55,7 +55,7 @@ def record_save(obj: M, *, actor: Actor, reason: str) -> M:
 def require_superuser(actor: Actor, what: str) -> None:
     if actor is None or not actor.is_authenticated or not actor.is_superuser:
         raise PermissionDenied(
-            _("Správu %(what)s smí provádět jen správce systému.") % {"what": what}
+            _("Only a system administrator may manage %(what)s.") % {"what": what}
         )
 
 
@@ -67,7 +67,7 @@ def territory_create(
     *, actor: Actor, kind: str, code: str, name: str, reason: str = ""
 ) -> Territory:
     """Create a territory. Needs: superuser."""
-    require_superuser(actor, _("území"))
+    require_superuser(actor, _("territory"))
     return record_save(Territory(kind=kind, code=code, name=name), actor=actor, reason=reason)
 
 
@@ -81,11 +81,11 @@ def territory_add_municipality(
     reason: str = "",
 ) -> TerritoryMunicipality:
     """Add a municipality to a territory (or record that it plans on its own). Needs: superuser."""
-    require_superuser(actor, _("území"))
+    require_superuser(actor, _("territory"))
     if municipality.kind != Territory.Kind.MUNICIPALITY:
         raise ValidationFailed(
-            _("Do území lze zařadit jen obec."),
-            errors={"municipality": [_("Vybrané území není obec.")]},
+            _("Only a municipality can be added to a territory."),
+            errors={"municipality": [_("The selected territory is not a municipality.")]},
         )
     link = TerritoryMunicipality.objects.filter(
         territory=territory, municipality=municipality
@@ -99,7 +99,7 @@ def territory_add_municipality(
 def target_group_create(
     *, actor: Actor, code: str, name: str, description: str = "", order: int = 0, reason: str = ""
 ) -> TargetGroup:
-    require_superuser(actor, _("cílových skupin"))
+    require_superuser(actor, _("target groups"))
     return record_save(
         TargetGroup(code=code, name=name, description=description, order=order),
         actor=actor,
@@ -111,7 +111,7 @@ def target_group_create(
 def organization_create(*, actor: Actor, reason: str = "", **fields: Any) -> Organization:
     """Create an organisation; the IČO is checked (8 digits, mod-11). Needs: any signed-in user."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("Organizaci může založit jen přihlášený uživatel."))
+        raise PermissionDenied(_("Only a signed-in user may create an organisation."))
     return record_save(Organization(**fields), actor=actor, reason=reason)
 
 
@@ -121,7 +121,7 @@ def person_create(
 ) -> Person:
     """Create a person record. Needs: any signed-in user."""
     if actor is None or not actor.is_authenticated:
-        raise PermissionDenied(_("Osobu může založit jen přihlášený uživatel."))
+        raise PermissionDenied(_("Only a signed-in user may create a person."))
     if fields.get("consents_to_public_name") and not fields.get("consent_recorded_at"):
         fields["consent_recorded_at"] = timezone.now()
     person = record_save(
@@ -135,7 +135,7 @@ def person_create(
 @transaction.atomic
 def person_link_user(*, actor: Actor, person: Person, user: Any | None, reason: str = "") -> Person:
     """Link (or unlink) a person to a login; the permissions follow. Needs: superuser."""
-    require_superuser(actor, _("uživatelských účtů"))
+    require_superuser(actor, _("user accounts"))
     previous = person.user
     person.user = user
     record_save(person, actor=actor, reason=reason)
@@ -149,7 +149,7 @@ def esf_project_create(
     *, actor: Actor, partners: Iterable[Organization] = (), reason: str = "", **fields: Any
 ) -> EsfProject:
     """Create an ESF project record. Needs: superuser."""
-    require_superuser(actor, _("projektů ESF"))
+    require_superuser(actor, _("ESF projects"))
     project = record_save(EsfProject(**fields), actor=actor, reason=reason)
     project.partners.set(list(partners))
     return project
@@ -191,7 +191,7 @@ def body_create(
         )
     )
     if not allowed:
-        raise PermissionDenied(_("Nemáte oprávnění zakládat orgány tohoto procesu."))
+        raise PermissionDenied(_("You may not create bodies of this process."))
     if kind in Body.COUNCIL_KINDS:
         rules.setdefault("majority_rule", Body.MajorityRule.MAJORITY_OF_ALL)
     body = record_save(
@@ -230,14 +230,14 @@ def membership_create(
     """
     if not _can_manage_membership(actor, body):
         raise PermissionDenied(
-            _("Nemáte oprávnění spravovat členství v orgánu %(body)s.") % {"body": body}
+            _("You may not manage memberships of the body %(body)s.") % {"body": body}
         )
     allowed_roles = roles.ALLOWED_ROLES.get(body.kind, frozenset())
     if role not in allowed_roles:
         raise ValidationFailed(
-            _("Role %(role)s není v orgánu typu %(kind)s přípustná.")
+            _("The role %(role)s is not allowed in a body of the kind %(kind)s.")
             % {"role": Membership.Role(role).label, "kind": body.get_kind_display()},
-            errors={"role": [_("Nepřípustná role pro tento orgán.")]},
+            errors={"role": [_("This role is not allowed in this body.")]},
         )
     membership = record_save(
         Membership(
@@ -269,14 +269,15 @@ def membership_end(
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not _can_manage_membership(actor, membership.body):
         raise PermissionDenied(
-            _("Nemáte oprávnění spravovat členství v orgánu %(body)s.") % {"body": membership.body}
+            _("You may not manage memberships of the body %(body)s.") % {"body": membership.body}
         )
     if not reason.strip():
         raise ValidationFailed(
-            _("Uveďte důvod ukončení členství."), errors={"end_reason": [_("Důvod je povinný.")]}
+            _("Give the reason for ending the membership."),
+            errors={"end_reason": [_("A reason is required.")]},
         )
     if membership.ended_at is not None:
-        raise ValidationFailed(_("Členství už bylo ukončeno."))
+        raise ValidationFailed(_("The membership has already ended."))
     last_day = ended_on or timezone.localdate()
     membership.valid_to = max(last_day, membership.valid_from)
     membership.ended_at = timezone.now()
@@ -295,7 +296,7 @@ def membership_delete(*, actor: Actor, membership: Membership, reason: str) -> N
     """
     if not _can_manage_membership(actor, membership.body):
         raise PermissionDenied(
-            _("Nemáte oprávnění spravovat členství v orgánu %(body)s.") % {"body": membership.body}
+            _("You may not manage memberships of the body %(body)s.") % {"body": membership.body}
         )
     user = membership.person.user
     membership._history_user = actor if actor is not None and actor.is_authenticated else None  # type: ignore[attr-defined]

@@ -27,12 +27,15 @@ def validate_ico(value: str) -> None:
     """Reject an IČO that is not eight digits or whose mod-11 check digit does not match."""
     if not _ICO_RE.match(value or ""):
         raise ValidationError(
-            _("IČO musí mít přesně 8 číslic (např. 00255661)."), code="ico_format"
+            _("Company ID (IČO) must have exactly 8 digits (e.g. 00255661)."), code="ico_format"
         )
     expected = ico_checksum_digit(value[:7])
     if int(value[7]) != expected:
         raise ValidationError(
-            _("IČO %(ico)s je neplatné: kontrolní číslice má být %(expected)s, ne %(actual)s."),
+            _(
+                "Company ID (IČO) %(ico)s is invalid: the check digit should be %(expected)s, "
+                "not %(actual)s."
+            ),
             code="ico_checksum",
             params={"ico": value, "expected": expected, "actual": value[7]},
         )
@@ -42,8 +45,8 @@ def validate_esf_registration_number(value: str) -> None:
     if not _ESF_REGISTRATION_RE.match(value or ""):
         raise ValidationError(
             _(
-                "Registrační číslo projektu ESF %(value)s nemá očekávaný tvar "
-                "(např. CZ.03.2.63/0.0/0.0/19_106/0015152)."
+                "The ESF project registration number %(value)s does not have the expected form "
+                "(e.g. CZ.03.2.63/0.0/0.0/19_106/0015152)."
             ),
             code="esf_registration_number",
             params={"value": value},

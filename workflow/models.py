@@ -13,14 +13,14 @@ from simple_history.models import HistoricalRecords
 
 
 class Stage(models.TextChoices):
-    PREPARATION = "preparation", _("přípravná fáze")
-    MAPPING = "mapping", _("analytická fáze (mapování)")
-    WORKING_GROUPS = "working_groups", _("práce pracovních skupin")
-    PUBLIC_CONSULTATION = "public_consultation", _("připomínkování veřejností")
-    COUNCIL_APPROVAL = "council_approval", _("schvalování v orgánech obce")
-    IMPLEMENTATION = "implementation", _("realizace plánu")
-    CLOSED = "closed", _("uzavřeno")
-    CANCELLED = "cancelled", _("zrušeno")
+    PREPARATION = "preparation", _("preparation")
+    MAPPING = "mapping", _("mapping (analyses)")
+    WORKING_GROUPS = "working_groups", _("working groups")
+    PUBLIC_CONSULTATION = "public_consultation", _("public consultation")
+    COUNCIL_APPROVAL = "council_approval", _("council approval")
+    IMPLEMENTATION = "implementation", _("implementation")
+    CLOSED = "closed", _("closed")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 class PlanningProcess(models.Model):
@@ -30,18 +30,18 @@ class PlanningProcess(models.Model):
         "stakeholders.Territory",
         on_delete=models.PROTECT,
         related_name="planning_processes",
-        verbose_name=_("území"),
+        verbose_name=_("territory"),
     )
-    title = models.CharField(_("název"), max_length=300)
-    period_start_year = models.PositiveSmallIntegerField(_("plán od roku"))
-    period_end_year = models.PositiveSmallIntegerField(_("plán do roku"))
+    title = models.CharField(_("name"), max_length=300)
+    period_start_year = models.PositiveSmallIntegerField(_("plan from year"))
+    period_end_year = models.PositiveSmallIntegerField(_("plan to year"))
     esf_project = models.ForeignKey(
         "stakeholders.EsfProject",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="planning_processes",
-        verbose_name=_("projekt ESF"),
+        verbose_name=_("ESF project"),
     )
     coordinator_organization = models.ForeignKey(
         "stakeholders.Organization",
@@ -49,7 +49,7 @@ class PlanningProcess(models.Model):
         null=True,
         blank=True,
         related_name="coordinated_processes",
-        verbose_name=_("koordinující organizace"),
+        verbose_name=_("coordinating organisation"),
     )
     previous_process = models.OneToOneField(
         "self",
@@ -57,32 +57,32 @@ class PlanningProcess(models.Model):
         null=True,
         blank=True,
         related_name="next_process",
-        verbose_name=_("předchozí cyklus"),
+        verbose_name=_("previous cycle"),
     )
-    stage = FSMField(_("fáze"), default=Stage.PREPARATION, choices=Stage.choices)
-    created_at = models.DateTimeField(_("založeno"), auto_now_add=True)
+    stage = FSMField(_("stage"), default=Stage.PREPARATION, choices=Stage.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name=_("založil"),
+        verbose_name=_("created by"),
     )
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("plánovací proces")
-        verbose_name_plural = _("plánovací procesy")
+        verbose_name = _("planning process")
+        verbose_name_plural = _("planning processes")
         ordering = ["-period_start_year", "title"]
         permissions = [
-            ("manage_process", _("Řídit plánovací proces")),
-            ("view_process_history", _("Číst historii procesu")),
-            ("edit_draft", _("Upravovat pracovní verze")),
-            ("transition_stage", _("Převádět proces do další fáze")),
-            ("approve_stage", _("Schvalovat fáze procesu")),
-            ("approve_document", _("Schvalovat dokumenty")),
-            ("vote", _("Hlasovat v rozhodnutích řídící skupiny")),
+            ("manage_process", _("Manage the planning process")),
+            ("view_process_history", _("Read the process history")),
+            ("edit_draft", _("Edit drafts")),
+            ("transition_stage", _("Move the process to another stage")),
+            ("approve_stage", _("Approve process stages")),
+            ("approve_document", _("Approve documents")),
+            ("vote", _("Vote in steering-group decisions")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -101,7 +101,7 @@ class PlanningProcess(models.Model):
             and self.period_end_year < self.period_start_year
         ):
             raise ValidationError(
-                {"period_end_year": _("Konec období plánu nesmí předcházet jeho začátku.")}
+                {"period_end_year": _("The end of the plan period must not precede its start.")}
             )
 
     @property

@@ -31,4 +31,4 @@ def process_get(*, actor: Any, pk: int) -> PlanningProcess:
     try:
         return process_list(actor=actor).get(pk=pk)
     except (PlanningProcess.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Plánovací proces nebyl nalezen.")) from None
+        raise NotFound(_("Planning process not found.")) from None

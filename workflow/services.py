@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from stakeholders.models import EsfProject, Organization, Territory
 from stakeholders.services import (
@@ -34,7 +35,7 @@ def process_create(
     Needs: superuser (the installation's administrator sets up processes and their coordinator).
     Side effects: members of the territory's council bodies get read access to the new process.
     """
-    require_superuser(actor, "plánovacích procesů")
+    require_superuser(actor, _("planning processes"))
     process = record_save(
         PlanningProcess(
             territory=territory,
