@@ -1,6 +1,7 @@
 """Production: PostgreSQL, Redis, a Celery worker and beat, gunicorn behind TLS.
 
-Refuses to start without DJANGO_SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
+Refuses to start without DJANGO_SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL and
+CACHE_URL.
 """
 
 from config.env import env, int_var, list_var, required_str
@@ -16,6 +17,9 @@ if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')"
     )
 required_str("DATABASE_URL")
+# Web processes keep no state of their own: the cache and the task queue are shared services.
+required_str("CELERY_BROKER_URL")
+required_str("CACHE_URL")
 ALLOWED_HOSTS = list_var("ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     from django.core.exceptions import ImproperlyConfigured

@@ -32,9 +32,7 @@ def test_invalid_ico_is_rejected_with_czech_message(ico, code):
 def test_checksum_message_names_the_expected_digit():
     with pytest.raises(ValidationError) as info:
         validate_ico("00255514")
-    assert info.value.messages == [
-        "IČO 00255514 je neplatné: kontrolní číslice má být 3, ne 4."
-    ]
+    assert info.value.messages == ["IČO 00255514 je neplatné: kontrolní číslice má být 3, ne 4."]
 
 
 @pytest.mark.django_db
