@@ -40,7 +40,9 @@ M = TypeVar("M", bound=models.Model)
 def record_save(obj: M, *, actor: Actor, reason: str) -> M:
     """Validate and save a historised model, recording the actor and the reason in its history."""
     try:
-        obj.full_clean()
+        # Protected state-machine fields change only through their transitions.
+        protected = [f.name for f in obj._meta.fields if getattr(f, "protected", False)]
+        obj.full_clean(exclude=protected)
     except ValidationError as exc:
         raise ValidationFailed(
             _("The data are not valid."),

@@ -200,6 +200,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _czech_first():
+    """Every test starts in Czech, whatever language an earlier request activated."""
+    from django.utils import translation
+
+    with translation.override("cs"):
+        yield
+
+
 @pytest.fixture
 def superuser(db):
     from tests.factories import SuperUserFactory

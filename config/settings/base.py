@@ -146,6 +146,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stakeholders.tasks.memberships_sync_due_permissions",
         "schedule": int_var("KOMPLAN_MEMBERSHIP_SYNC_SECONDS", 3600),
     },
+    "stage-deadlines-notify": {
+        "task": "workflow.tasks.stage_deadlines_notify",
+        "schedule": int_var("KOMPLAN_DEADLINE_CHECK_SECONDS", 3600),
+    },
+    "decisions-close-due": {
+        "task": "workflow.tasks.decisions_close_due",
+        "schedule": int_var("KOMPLAN_DECISION_CLOSE_SECONDS", 300),
+    },
 }
 
 CONTENT_SECURITY_POLICY = {

@@ -1,0 +1,258 @@
+"""Guard rules of stage transitions: each a named, tested rule reporting unmet conditions.
+
+Which rules apply to which transition is configuration: ``DEFAULT_RULES`` holds what every
+installation applies, and ``workflow.models.GuardRule`` rows add rules or tighten parameters,
+installation-wide or for one territory. A rule whose data does not exist in KomPlan yet blocks
+with a "not available yet" condition; no rule passes by default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from stakeholders.models import Body, Membership
+from workflow.models import GuardRule, PlanningProcess, Transition
+
+
+@dataclass(frozen=True)
+class UnmetCondition:
+    """One reason why a transition cannot happen: a stable code and a message in the UI language."""
+
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    process: PlanningProcess
+    transition: str
+    today: dt.date
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+RuleFunction = Callable[[GuardContext], list[UnmetCondition]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    description: str
+    check: RuleFunction
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+
+REGISTRY: dict[str, RuleSpec] = {}
+
+
+def rule(code: str, description: str, **defaults: Any) -> Callable[[RuleFunction], RuleFunction]:
+    def register(check: RuleFunction) -> RuleFunction:
+        REGISTRY[code] = RuleSpec(
+            code=code, description=description, check=check, defaults=defaults
+        )
+        return check
+
+    return register
+
+
+def not_available(code: str, what: str) -> list[UnmetCondition]:
+    return [
+        UnmetCondition(
+            code=f"{code}.not_available",
+            message=_("This cannot be checked yet: %(what)s is not available in KomPlan yet.")
+            % {"what": what},
+        )
+    ]
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+TRIAD_SIDES = (
+    Membership.TriadSide.COMMISSIONER,
+    Membership.TriadSide.PROVIDER,
+    Membership.TriadSide.USER,
+)
+
+
+@rule(
+    "steering_group_complete",
+    "A steering group with a chair and voting members from all three sides of the triad.",
+)
+def steering_group_complete(ctx: GuardContext) -> list[UnmetCondition]:
+    steering = ctx.process.bodies.filter(kind=Body.Kind.STEERING_GROUP, is_active=True).first()
+    if steering is None:
+        return [
+            UnmetCondition("steering_group_missing", _("The process has no steering group yet."))
+        ]
+    current = Membership.objects.current(ctx.today).filter(body=steering)
+    unmet = []
+    if not current.filter(role=Membership.Role.CHAIR).exists():
+        unmet.append(
+            UnmetCondition("steering_group_no_chair", _("The steering group has no chair."))
+        )
+    voting = current.filter(role__in=Membership.VOTING_ROLES)
+    present_sides = set(voting.values_list("triad_side", flat=True))
+    missing = [side for side in TRIAD_SIDES if side not in present_sides]
+    if missing:
+        labels = ", ".join(str(Membership.TriadSide(side).label) for side in missing)
+        unmet.append(
+            UnmetCondition(
+                "steering_group_triad_incomplete",
+                _("The steering group has no voting member for: %(sides)s.") % {"sides": labels},
+            )
+        )
+    return unmet
+
+
+@rule("founding_charter_approved", "A founding charter (základní listina) approved by the board.")
+def founding_charter_approved(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("founding_charter_approved", _("the record of the founding charter"))
+
+
+@rule(
+    "required_analyses_approved",
+    "Each required analysis has an approved version.",
+    kinds=[
+        "socio_demographic_analysis",
+        "provider_analysis",
+        "resources_analysis",
+        "user_needs_survey",
+    ],
+)
+def required_analyses_approved(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("required_analyses_approved", _("the register of analyses"))
+
+
+@rule("draft_plan_approved", "A draft plan version approved by the steering group.")
+def draft_plan_approved(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("draft_plan_approved", _("the register of plan versions"))
+
+
+@rule("working_group_parts_present", "Every active working group's part of the plan is present.")
+def working_group_parts_present(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("working_group_parts_present", _("the structured plan"))
+
+
+@rule("consultation_scheduled", "A public consultation is scheduled on the approved draft.")
+def consultation_scheduled(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("consultation_scheduled", _("the public consultation"))
+
+
+@rule("consultation_closed", "The consultation has closed by the clock (Europe/Prague).")
+def consultation_closed(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("consultation_closed", _("the public consultation"))
+
+
+@rule("comments_settled", "Every comment is settled, with a justification where required.")
+def comments_settled(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("comments_settled", _("the comment register"))
+
+
+@rule("settlement_document_exists", "The settlement of comments exists as a document.")
+def settlement_document_exists(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("settlement_document_exists", _("the register of documents"))
+
+
+@rule(
+    "approving_resolution_matches_plan",
+    "The last body of the approval chain adopted the plan version whose sha256 was submitted.",
+)
+def approving_resolution_matches_plan(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("approving_resolution_matches_plan", _("the register of resolutions"))
+
+
+@rule("returning_resolution", "A council resolution that returns the plan to the working groups.")
+def returning_resolution(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("returning_resolution", _("the register of resolutions"))
+
+
+@rule("plan_period_over", "The plan period has ended (Europe/Prague).")
+def plan_period_over(ctx: GuardContext) -> list[UnmetCondition]:
+    last_day = dt.date(ctx.process.period_end_year, 12, 31)
+    if ctx.today <= last_day:
+        return [
+            UnmetCondition(
+                "plan_period_not_over",
+                _("The plan period ends on %(day)s; the cycle can be closed after that.")
+                % {"day": last_day.strftime("%d. %m. %Y")},
+            )
+        ]
+    return []
+
+
+@rule("final_evaluation_approved", "The final evaluation of the plan is approved.")
+def final_evaluation_approved(ctx: GuardContext) -> list[UnmetCondition]:
+    return not_available("final_evaluation_approved", _("the register of evaluations"))
+
+
+DEFAULT_RULES: dict[str, tuple[str, ...]] = {
+    Transition.START_MAPPING: ("founding_charter_approved", "steering_group_complete"),
+    Transition.START_WORKING_GROUPS: ("required_analyses_approved",),
+    Transition.OPEN_CONSULTATION: (
+        "draft_plan_approved",
+        "working_group_parts_present",
+        "consultation_scheduled",
+    ),
+    Transition.SUBMIT_TO_COUNCIL: (
+        "consultation_closed",
+        "comments_settled",
+        "settlement_document_exists",
+    ),
+    Transition.START_IMPLEMENTATION: ("approving_resolution_matches_plan",),
+    Transition.CLOSE: ("plan_period_over", "final_evaluation_approved"),
+    Transition.REVISE: (),
+    Transition.RETURN: ("returning_resolution",),
+    Transition.CANCEL: (),
+}
+
+
+def rules_for(process: PlanningProcess, transition: str) -> list[tuple[str, dict[str, Any]]]:
+    """The rules a transition of this process must pass, with their effective parameters.
+
+    Defaults first; installation-wide rows, then the territory's rows, add rules or override
+    parameters. A row naming a rule that does not exist is reported, not ignored.
+    """
+    effective: dict[str, dict[str, Any]] = {
+        code: dict(REGISTRY[code].defaults) for code in DEFAULT_RULES.get(transition, ())
+    }
+    rows = GuardRule.objects.filter(transition=transition, is_active=True).filter(
+        Q(territory__isnull=True) | Q(territory_id=process.territory_id)
+    )
+    # Installation-wide rows first, so that a territory's parameters win.
+    for row in sorted(rows, key=lambda r: r.territory_id is not None):
+        params = effective.setdefault(
+            row.rule, dict(REGISTRY[row.rule].defaults) if row.rule in REGISTRY else {}
+        )
+        params.update(row.params or {})
+    return list(effective.items())
+
+
+def evaluate(
+    process: PlanningProcess, transition: str, *, today: dt.date | None = None
+) -> list[UnmetCondition]:
+    """Every unmet condition of every rule of the transition, all at once."""
+    day = today or timezone.localdate()
+    unmet: list[UnmetCondition] = []
+    for code, params in rules_for(process, transition):
+        spec = REGISTRY.get(code)
+        if spec is None:
+            unmet.append(
+                UnmetCondition(
+                    "unknown_rule",
+                    _("The configured rule %(rule)s does not exist; ask the administrator.")
+                    % {"rule": code},
+                )
+            )
+            continue
+        ctx = GuardContext(process=process, transition=transition, today=day, params=params)
+        unmet.extend(spec.check(ctx))
+    return unmet

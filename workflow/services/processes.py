@@ -1,0 +1,345 @@
+"""Planning processes: creation, the one stage-transition service, deadlines and the next cycle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
+
+from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
+from stakeholders.models import Body, EsfProject, Membership, Organization, Territory
+from stakeholders.services import (
+    Actor,
+    permissions_sync_for_process,
+    record_save,
+    require_superuser,
+)
+from workflow import guards
+from workflow.exceptions import TransitionConflict, UnmetConditions
+from workflow.guards import UnmetCondition
+from workflow.models import (
+    TRANSITIONS,
+    Decision,
+    PlanningProcess,
+    Stage,
+    StageDeadline,
+    StageTransition,
+    Transition,
+)
+from workflow.permissions import can_manage_process, can_transition_stage, can_view_process
+
+
+@transaction.atomic
+def process_create(
+    *,
+    actor: Actor,
+    territory: Territory,
+    title: str,
+    period_start_year: int,
+    period_end_year: int,
+    esf_project: EsfProject | None = None,
+    coordinator_organization: Organization | None = None,
+    reason: str = "",
+    **fields: Any,
+) -> PlanningProcess:
+    """Open a planning process in preparation for a territory and a plan period.
+
+    Needs: superuser (the installation's administrator sets up processes and their coordinator).
+    Side effects: members of the territory's council bodies get read access to the new process.
+    """
+    require_superuser(actor, _("planning processes"))
+    process = record_save(
+        PlanningProcess(
+            territory=territory,
+            title=title,
+            period_start_year=period_start_year,
+            period_end_year=period_end_year,
+            esf_project=esf_project,
+            coordinator_organization=coordinator_organization,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+            **fields,
+        ),
+        actor=actor,
+        reason=reason or "Založení plánovacího procesu",
+    )
+    permissions_sync_for_process(process=process)
+    return process
+
+
+# Transitions authorised by a steering-group decision; "return" is authorised by the council
+# resolution that returns the plan (its guard), not by the steering group.
+DECISION_TRANSITIONS = frozenset(Transition.values) - {Transition.RETURN}
+
+
+def decision_conditions(
+    process: PlanningProcess, transition: str, decision: Decision | None
+) -> list[UnmetCondition]:
+    """What is wrong with the decision offered to authorise a transition (empty: it authorises)."""
+    if transition not in DECISION_TRANSITIONS:
+        return []
+    if decision is None:
+        return [
+            UnmetCondition(
+                "decision_missing",
+                _("An adopted steering-group decision on this step is required."),
+            )
+        ]
+    unmet = []
+    if decision.process_id != process.pk:
+        unmet.append(
+            UnmetCondition("decision_other_process", _("The decision belongs to another process."))
+        )
+    if decision.body.kind != Body.Kind.STEERING_GROUP or decision.body.process_id != process.pk:
+        unmet.append(
+            UnmetCondition(
+                "decision_wrong_body",
+                _("The decision must be taken by the steering group of this process."),
+            )
+        )
+    if decision.subject != Decision.Subject.STAGE_TRANSITION or decision.transition != transition:
+        unmet.append(
+            UnmetCondition("decision_other_subject", _("The decision is about a different matter."))
+        )
+    if decision.status == Decision.Status.OPEN:
+        unmet.append(
+            UnmetCondition("decision_open", _("Voting on the decision has not ended yet."))
+        )
+    elif decision.status == Decision.Status.NO_QUORUM:
+        unmet.append(
+            UnmetCondition(
+                "decision_not_quorate",
+                _("The steering group was not quorate; the decision authorises nothing."),
+            )
+        )
+    elif decision.status != Decision.Status.ADOPTED:
+        unmet.append(UnmetCondition("decision_not_adopted", _("The decision was not adopted.")))
+    if StageTransition.objects.filter(decision=decision).exists():
+        unmet.append(
+            UnmetCondition(
+                "decision_already_used", _("The decision has already authorised a transition.")
+            )
+        )
+    return unmet
+
+
+def transition_conditions(
+    process: PlanningProcess,
+    transition: str,
+    *,
+    decision: Decision | None = None,
+    today: dt.date | None = None,
+) -> list[UnmetCondition]:
+    """Every unmet condition of a transition from the process's current stage."""
+    sources, _target = TRANSITIONS[transition]
+    if process.stage not in sources:
+        return [
+            UnmetCondition(
+                "wrong_stage",
+                _("The process is in the stage %(stage)s; this step starts elsewhere.")
+                % {"stage": process.get_stage_display()},
+            )
+        ]
+    return guards.evaluate(process, transition, today=today) + decision_conditions(
+        process, transition, decision
+    )
+
+
+def _lock_process(actor: Actor, process_id: int) -> PlanningProcess:
+    """Lock the process row (the one lock of a transition, always taken first)."""
+    try:
+        process = PlanningProcess.objects.select_for_update().get(pk=process_id)
+    except (PlanningProcess.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Planning process not found.")) from None
+    if not can_view_process(actor, process):
+        raise NotFound(_("Planning process not found."))
+    return process
+
+
+@transaction.atomic
+def process_transition(
+    *,
+    actor: Actor,
+    process_id: int,
+    transition: str,
+    reason: str,
+    decision_id: int | None = None,
+    expected_stage: str | None = None,
+) -> StageTransition:
+    """Move a process to another stage: the only way its stage ever changes.
+
+    Needs: ``workflow.transition_stage`` on the process (the coordinator); a process the actor
+    may not see is NotFound. Checks, all at once: the source stage, every guard rule configured
+    for the transition and the authorising steering-group decision (adopted, quorate, on this
+    transition, not used before). Locks the process row; a concurrent attempt that lost the race
+    gets TransitionConflict. Records a StageTransition and the history with the actor and the
+    reason; notifications are queued after commit.
+    """
+    if transition not in TRANSITIONS:
+        raise ValidationFailed(
+            _("Unknown transition."), errors={"transition": [_("Choose a valid transition.")]}
+        )
+    if not reason or not reason.strip():
+        raise ValidationFailed(
+            _("Give the reason for the step."), errors={"reason": [_("A reason is required.")]}
+        )
+    process = _lock_process(actor, process_id)
+    if not can_transition_stage(actor, process):
+        raise PermissionDenied(_("You may not move this process to another stage."))
+    sources, target = TRANSITIONS[transition]
+    # A step that no longer starts from the current stage means the caller saw an older state:
+    # someone else moved the process first.
+    if process.stage not in sources or (
+        expected_stage is not None and process.stage != expected_stage
+    ):
+        raise TransitionConflict(
+            _("Someone else has just changed the stage of the process to %(stage)s.")
+            % {"stage": process.get_stage_display()}
+        )
+    decision = None
+    if decision_id is not None:
+        decision = (
+            Decision.objects.select_for_update()
+            .select_related("body")
+            .filter(pk=decision_id, process=process)
+            .first()
+        )
+        if decision is None:
+            raise NotFound(_("Decision not found."))
+        if decision.status == Decision.Status.OPEN and decision.mode == Decision.Mode.PER_ROLLAM:
+            # Per rollam voting ends by the clock, whether or not the scheduled task has run.
+            from workflow.services.decisions import decision_close
+
+            if timezone.now() > decision.voting_closes_at:
+                decision = decision_close(actor=actor, decision=decision)
+    unmet = transition_conditions(process, transition, decision=decision)
+    if unmet:
+        raise UnmetConditions(unmet)
+    from_stage = process.stage
+    try:
+        getattr(process, PlanningProcess.TRANSITION_METHODS[transition])()
+        record_save(process, actor=actor, reason=reason)
+    except (ConcurrentTransition, TransitionNotAllowed) as exc:
+        raise TransitionConflict(
+            _("Someone else has just changed the stage of the process.")
+        ) from exc
+    record = StageTransition(
+        process=process,
+        transition=transition,
+        from_stage=from_stage,
+        to_stage=target,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_id_snapshot=actor.pk,
+        reason=reason,
+        decision=decision,
+    )
+    record_save(record, actor=actor, reason=reason)
+    from workflow.tasks import stage_transition_notify
+
+    transition_id = record.pk
+    transaction.on_commit(lambda: stage_transition_notify.delay(transition_id))
+    return record
+
+
+@transaction.atomic
+def stage_deadline_set(
+    *, actor: Actor, process: PlanningProcess, stage: str, due_on: dt.date, reason: str = ""
+) -> StageDeadline:
+    """Plan (or re-plan) the end of a stage. Needs: ``workflow.manage_process``."""
+    if not can_view_process(actor, process):
+        raise NotFound(_("Planning process not found."))
+    if not can_manage_process(actor, process):
+        raise PermissionDenied(_("You may not plan the stages of this process."))
+    if stage not in Stage.values or stage == Stage.CANCELLED:
+        raise ValidationFailed(_("Unknown stage."), errors={"stage": [_("Choose a stage.")]})
+    deadline = StageDeadline.objects.filter(process=process, stage=stage).first() or StageDeadline(
+        process=process, stage=stage
+    )
+    deadline.due_on = due_on
+    return record_save(deadline, actor=actor, reason=reason or _("Stage deadline planned"))
+
+
+NEXT_CYCLE_SOURCES = (Stage.IMPLEMENTATION, Stage.CLOSED)
+CARRIED_BODY_KINDS = (Body.Kind.STEERING_GROUP, Body.Kind.WORKING_GROUP)
+
+
+@transaction.atomic
+def process_start_next_cycle(
+    *,
+    actor: Actor,
+    process_id: int,
+    period_start_year: int,
+    period_end_year: int,
+    reason: str,
+    title: str | None = None,
+) -> PlanningProcess:
+    """Open the next planning cycle from one in implementation or closed.
+
+    Needs: ``workflow.manage_process`` on the previous process. Carries over the steering and
+    working groups with their rules and current memberships (from today, with the appointing
+    resolutions), links the two processes, and grants the carried members their permissions.
+    """
+    previous = _lock_process(actor, process_id)
+    if not can_manage_process(actor, previous):
+        raise PermissionDenied(_("You may not start the next cycle of this process."))
+    if previous.stage not in NEXT_CYCLE_SOURCES:
+        raise ValidationFailed(
+            _("The next cycle starts from a process in implementation or closed.")
+        )
+    if PlanningProcess.objects.filter(previous_process=previous).exists():
+        raise ValidationFailed(_("The next cycle of this process has already been started."))
+    if period_start_year <= previous.period_start_year:
+        raise ValidationFailed(
+            _("The next plan period must start after %(year)s.")
+            % {"year": previous.period_start_year},
+            errors={"period_start_year": [_("Choose a later year.")]},
+        )
+    process = record_save(
+        PlanningProcess(
+            territory=previous.territory,
+            title=title or previous.title,
+            period_start_year=period_start_year,
+            period_end_year=period_end_year,
+            esf_project=None,
+            coordinator_organization=previous.coordinator_organization,
+            previous_process=previous,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        ),
+        actor=actor,
+        reason=reason,
+    )
+    today = timezone.localdate()
+    for body in previous.bodies.filter(kind__in=CARRIED_BODY_KINDS, is_active=True):
+        new_body = record_save(
+            Body(
+                kind=body.kind,
+                name=body.name,
+                process=process,
+                target_group=body.target_group,
+                quorum_rule=body.quorum_rule,
+                majority_rule=body.majority_rule,
+                seat_count=body.seat_count,
+                invitation_lead_days=body.invitation_lead_days,
+            ),
+            actor=actor,
+            reason=reason,
+        )
+        for membership in Membership.objects.current(today).filter(body=body):
+            record_save(
+                Membership(
+                    person=membership.person,
+                    body=new_body,
+                    role=membership.role,
+                    triad_side=membership.triad_side,
+                    valid_from=today,
+                    valid_to=membership.valid_to,
+                    appointing_resolution=membership.appointing_resolution,
+                ),
+                actor=actor,
+                reason=reason,
+            )
+    permissions_sync_for_process(process=process)
+    return process
