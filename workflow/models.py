@@ -253,7 +253,7 @@ class StageTransition(models.Model):
         return f"{self.process}: {self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
 
-class Decision(models.Model):
+class Decision(ConcurrentTransitionMixin, models.Model):
     """A decision of a body (normally the steering group) on a subject, at a meeting or per rollam.
 
     Votes are cast by current voting members only; ``decision_close`` evaluates quorum and
@@ -293,6 +293,14 @@ class Decision(models.Model):
     transition = models.CharField(
         _("transition"), max_length=32, choices=Transition.choices, blank=True
     )
+    document_version = models.ForeignKey(
+        "documents.DocumentVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name=_("document version"),
+    )
     title = models.CharField(_("title"), max_length=300)
     proposal = models.TextField(_("proposed wording"), blank=True)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices)
@@ -329,6 +337,10 @@ class Decision(models.Model):
             models.CheckConstraint(
                 condition=~Q(subject="stage_transition") | ~Q(transition=""),
                 name="decision_transition_subject_names_transition",
+            ),
+            models.CheckConstraint(
+                condition=~Q(subject="document_version") | Q(document_version__isnull=False),
+                name="decision_document_subject_names_version",
             ),
             models.CheckConstraint(
                 condition=~Q(mode="per_rollam") | Q(voting_closes_at__isnull=False),
