@@ -78,8 +78,11 @@ lint: $(STAMP) var
 	$(MANAGE) makemigrations --check --dry-run
 	env $(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
+# Benchmarks run on PostgreSQL, as in production (a scratch database is created and dropped).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	env -u CELERY_BROKER_URL DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.run
 
 messages: $(STAMP)
 	mkdir -p locale

@@ -14,7 +14,14 @@ from guardian.shortcuts import get_objects_for_user
 from stakeholders import roles
 from stakeholders.exceptions import NotFound
 from workflow.guards import UnmetCondition
-from workflow.models import TRANSITIONS, Decision, PlanningProcess, StageDeadline, Transition
+from workflow.models import (
+    TRANSITIONS,
+    Decision,
+    PlanningProcess,
+    StageDeadline,
+    StageTransition,
+    Transition,
+)
 from workflow.permissions import can_transition_stage, can_view_process
 
 
@@ -114,4 +121,32 @@ def stage_deadlines_due(
             due_on__lte=day + dt.timedelta(days=within_days),
         )
         .order_by("due_on", "process_id")
+    )
+
+
+def process_transition_list(*, actor: Any, process: PlanningProcess) -> QuerySet[StageTransition]:
+    """The stage timeline of a process, oldest first."""
+    if not can_view_process(actor, process):
+        raise NotFound(_("Planning process not found."))
+    return (
+        StageTransition.objects.filter(process=process)
+        .select_related("actor", "decision")
+        .order_by("performed_at", "pk")
+    )
+
+
+def stage_deadline_list(*, actor: Any, process: PlanningProcess) -> QuerySet[StageDeadline]:
+    if not can_view_process(actor, process):
+        raise NotFound(_("Planning process not found."))
+    return StageDeadline.objects.filter(process=process).order_by("due_on")
+
+
+def decision_list(*, actor: Any, process: PlanningProcess) -> QuerySet[Decision]:
+    """Decisions of the process's bodies, newest first."""
+    if not can_view_process(actor, process):
+        raise NotFound(_("Planning process not found."))
+    return (
+        Decision.objects.filter(process=process)
+        .select_related("body")
+        .order_by("-created_at", "-pk")
     )

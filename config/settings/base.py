@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.middleware.ApplicationErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -184,3 +185,5 @@ LOGGING = {
 
 # Domain settings
 KOMPLAN_SITE_NAME = env.str("KOMPLAN_SITE_NAME", default="KomPlan")
+# The largest upload accepted (bytes); checked before a file is stored.
+KOMPLAN_UPLOAD_MAX_BYTES = int_var("KOMPLAN_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
