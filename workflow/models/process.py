@@ -1,4 +1,4 @@
-"""The planning cycle: processes and their stage machine, decisions and votes, deadlines."""
+"""The planning process and its stage machine, decisions and votes, deadlines, guard rules."""
 
 from __future__ import annotations
 
