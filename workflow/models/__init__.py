@@ -1,5 +1,9 @@
 """Models of the planning cycle, one module per area; import them from here."""
 
+from workflow.models.consultation import *  # noqa: F403
+from workflow.models.consultation import __all__ as _consultation_all
+from workflow.models.meetings import *  # noqa: F403
+from workflow.models.meetings import __all__ as _meetings_all
 from workflow.models.process import (
     CANCELLABLE_STAGES,
     FORWARD_STAGES,
@@ -32,4 +36,6 @@ __all__ = [
     "StageTransition",
     "Transition",
     "Vote",
+    *_consultation_all,
+    *_meetings_all,
 ]

@@ -1,0 +1,3 @@
+"""Public consultation: consultation periods, comments and their settlement."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Meetings with agendas and attendance, and the resolutions of council bodies."""
+
+__all__: list[str] = []
