@@ -32,7 +32,7 @@ DEPLOY_CHECK_ENV := \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
 	CACHE_URL=redis://127.0.0.1:6379/1
 
-.PHONY: help venv demo test test-services lint bench messages compilemessages
+.PHONY: help venv demo test test-services lint bench messages messages-check compilemessages
 
 help:
 	@echo "make demo           create the venv, migrate, load demo data, serve on 127.0.0.1:8000"
@@ -77,6 +77,7 @@ lint: $(STAMP) var
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	env $(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	$(MAKE) --no-print-directory messages-check
 
 # Benchmarks run on PostgreSQL, as in production (a scratch database is created and dropped).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
@@ -84,7 +85,23 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 bench: $(STAMP)
 	env -u CELERY_BROKER_URL DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.run
 
+MAKEMESSAGES := $(MANAGE) makemessages -l cs --no-location --ignore=$(VENV) --ignore=var \
+	--ignore=tests --ignore=benchmarks
+
 messages: $(STAMP)
 	mkdir -p locale
-	$(MANAGE) makemessages -l cs --ignore=$(VENV) --ignore=var
+	$(MAKEMESSAGES)
 	$(MANAGE) compilemessages --ignore=$(VENV)
+
+# The Czech catalogue must hold every message of the code, each translated (Czech is the
+# default UI language): fails when makemessages would change it or msgfmt finds gaps.
+messages-check: $(STAMP)
+	$(MAKEMESSAGES) -v0
+	@if ! git diff --quiet -I '^"POT-Creation-Date' -- locale/; then \
+		echo "The Czech catalogue is out of date: run make messages, translate, commit."; \
+		git diff --stat -- locale/; exit 1; \
+	fi
+	@if msgfmt --check --statistics -o /dev/null locale/cs/LC_MESSAGES/django.po 2>&1 \
+		| tee /dev/stderr | grep -qE 'untranslated|fuzzy'; then \
+		echo "The Czech catalogue has untranslated or fuzzy messages."; exit 1; \
+	fi

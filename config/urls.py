@@ -6,7 +6,11 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("documents.urls")),
     path("", include("workflow.urls")),
+    path("", include("workflow.urls_meetings")),
+    path("verejnost/", include("workflow.urls_public")),
+    path("", include("workflow.urls_consultation")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

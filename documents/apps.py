@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
+
+    def ready(self) -> None:
+        # Registers the generation tasks with Celery (shared_task) in web and worker processes.
+        from documents import generation_tasks  # noqa: F401

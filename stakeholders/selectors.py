@@ -32,12 +32,16 @@ def membership_list(*, actor: Any) -> QuerySet[Membership]:
 
 
 def person_list(*, actor: Any) -> QuerySet[Person]:
-    """People who sit in a body the actor may see, and the actor's own record."""
+    """People who sit in a body the actor may see, the actor's own record, and the records the
+    actor created (so that a coordinator can appoint a person they have just entered)."""
     base = Person.objects.select_related("organization", "user")
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return base.none()
     if actor.is_superuser:
         return base.all()
+    created_by_actor = Person.history.filter(history_type="+", history_user=actor).values("id")
     return base.filter(
-        Q(memberships__body__in=body_list(actor=actor).values("pk")) | Q(user=actor)
+        Q(memberships__body__in=body_list(actor=actor).values("pk"))
+        | Q(user=actor)
+        | Q(pk__in=created_by_actor)
     ).distinct()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,7 +116,41 @@ def steering_group_complete(ctx: GuardContext) -> list[UnmetCondition]:
 
 @rule("founding_charter_approved", "A founding charter (základní listina) approved by the board.")
 def founding_charter_approved(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("founding_charter_approved", _("the record of the founding charter"))
+    from django.apps import apps
+
+    from workflow.models import Resolution
+
+    try:
+        version_model = apps.get_model("documents", "DocumentVersion")
+    except LookupError:
+        return not_available("founding_charter_approved", _("the record of the founding charter"))
+    approved = version_model.objects.filter(
+        document__process=ctx.process,
+        document__kind="founding_charter",
+        status__in=["approved", "published", "superseded"],
+    )
+    if not approved.exists():
+        return [
+            UnmetCondition(
+                "founding_charter_not_approved",
+                _("The process has no approved version of the founding charter."),
+            )
+        ]
+    adopted_by_board = Resolution.objects.filter(
+        body__kind=Body.Kind.BOARD,
+        body__territory_id=ctx.process.territory_id,
+        outcome=Resolution.Outcome.ADOPTED,
+        document_action=Resolution.DocumentAction.APPROVE,
+        document_version__in=approved,
+    ).filter(document_sha256=models.F("document_version__sha256"))
+    if not adopted_by_board.exists():
+        return [
+            UnmetCondition(
+                "founding_charter_no_board_resolution",
+                _("The board (rada) has not adopted a resolution approving the founding charter."),
+            )
+        ]
+    return []
 
 
 @rule(
@@ -129,37 +164,158 @@ def founding_charter_approved(ctx: GuardContext) -> list[UnmetCondition]:
     ],
 )
 def required_analyses_approved(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("required_analyses_approved", _("the register of analyses"))
+    from documents.models import Document
+
+    approved_kinds = set(
+        _approved_versions(ctx.process)
+        .filter(document__kind__in=ctx.params.get("kinds", []))
+        .values_list("document__kind", flat=True)
+    )
+    unmet = []
+    for kind in ctx.params.get("kinds", []):
+        if kind not in approved_kinds:
+            label = Document.Kind(kind).label if kind in Document.Kind.values else kind
+            unmet.append(
+                UnmetCondition(
+                    "analysis_not_approved",
+                    _("The %(analysis)s has no approved version.") % {"analysis": label},
+                )
+            )
+    return unmet
 
 
 @rule("draft_plan_approved", "A draft plan version approved by the steering group.")
 def draft_plan_approved(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("draft_plan_approved", _("the register of plan versions"))
+    if not _approved_versions(ctx.process).filter(document__kind="community_plan").exists():
+        return [
+            UnmetCondition(
+                "draft_plan_not_approved",
+                _("No version of the draft plan has been approved by the steering group."),
+            )
+        ]
+    return []
 
 
 @rule("working_group_parts_present", "Every active working group's part of the plan is present.")
 def working_group_parts_present(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("working_group_parts_present", _("the structured plan"))
+    from documents.models import Priority
+
+    groups = ctx.process.bodies.filter(kind=Body.Kind.WORKING_GROUP, is_active=True)
+    with_part = set(
+        Priority.objects.filter(process=ctx.process, working_group__in=groups).values_list(
+            "working_group_id", flat=True
+        )
+    )
+    missing = [group.name for group in groups.order_by("name") if group.pk not in with_part]
+    if missing:
+        return [
+            UnmetCondition(
+                "working_group_part_missing",
+                _("These working groups have no part in the plan yet: %(groups)s.")
+                % {"groups": ", ".join(missing)},
+            )
+        ]
+    return []
+
+
+def _approved_versions(process: PlanningProcess) -> Any:
+    """Versions of the process's documents that the steering group approved at some point."""
+    from documents.models import DocumentVersion
+
+    return DocumentVersion.objects.filter(
+        document__process=process,
+        status__in=[
+            DocumentVersion.Status.APPROVED,
+            DocumentVersion.Status.PUBLISHED,
+            DocumentVersion.Status.SUPERSEDED,
+        ],
+    )
+
+
+def _latest_consultation(process: PlanningProcess) -> Any:
+    from workflow.models import ConsultationPeriod
+
+    return ConsultationPeriod.objects.filter(process=process).order_by("-opens_at", "-pk").first()
 
 
 @rule("consultation_scheduled", "A public consultation is scheduled on the approved draft.")
 def consultation_scheduled(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("consultation_scheduled", _("the public consultation"))
+    consultation = _latest_consultation(ctx.process)
+    if consultation is None or consultation.is_closed_at():
+        return [
+            UnmetCondition(
+                "consultation_not_scheduled",
+                _("No public consultation is scheduled on a published version of the plan."),
+            )
+        ]
+    return []
 
 
 @rule("consultation_closed", "The consultation has closed by the clock (Europe/Prague).")
 def consultation_closed(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("consultation_closed", _("the public consultation"))
+    consultation = _latest_consultation(ctx.process)
+    if consultation is None:
+        return [
+            UnmetCondition(
+                "consultation_not_scheduled", _("The process has had no public consultation.")
+            )
+        ]
+    if not consultation.is_closed_at():
+        return [
+            UnmetCondition(
+                "consultation_still_open",
+                _("The public consultation is open until %(when)s.")
+                % {"when": consultation.closes_local.strftime("%d. %m. %Y %H:%M")},
+            )
+        ]
+    return []
 
 
 @rule("comments_settled", "Every comment is settled, with a justification where required.")
 def comments_settled(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("comments_settled", _("the comment register"))
+    from workflow.models import Comment
+
+    # Justifications are also a database constraint; checked here so that the message is clear.
+    open_comments = list(
+        Comment.objects.filter(consultation__process=ctx.process)
+        .filter(Q(decision="") | (~Q(decision="accepted") & Q(justification="")))
+        .order_by("consultation_id", "number")
+        .values_list("receipt_number", flat=True)
+    )
+    if not open_comments:
+        return []
+    shown = ", ".join(open_comments[:20]) + (" …" if len(open_comments) > 20 else "")
+    return [
+        UnmetCondition(
+            "comments_unsettled",
+            _("%(count)s comments are not settled yet: %(numbers)s")
+            % {"count": len(open_comments), "numbers": shown},
+        )
+    ]
 
 
 @rule("settlement_document_exists", "The settlement of comments exists as a document.")
 def settlement_document_exists(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("settlement_document_exists", _("the register of documents"))
+    from documents.models import Document, DocumentVersion
+
+    versions = DocumentVersion.objects.filter(
+        document__process=ctx.process, document__kind=Document.Kind.SETTLEMENT_OF_COMMENTS
+    )
+    if not versions.exists():
+        return [
+            UnmetCondition(
+                "settlement_missing",
+                _("The settlement of comments has not been added to the documents yet."),
+            )
+        ]
+    if not versions.filter(status__in=("approved", "published")).exists():
+        return [
+            UnmetCondition(
+                "settlement_not_approved",
+                _("The settlement of comments has no approved version yet."),
+            )
+        ]
+    return []
 
 
 @rule(
@@ -167,12 +323,16 @@ def settlement_document_exists(ctx: GuardContext) -> list[UnmetCondition]:
     "The last body of the approval chain adopted the plan version whose sha256 was submitted.",
 )
 def approving_resolution_matches_plan(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("approving_resolution_matches_plan", _("the register of resolutions"))
+    from workflow.services.resolutions import approving_resolution_conditions
+
+    return approving_resolution_conditions(ctx.process)
 
 
 @rule("returning_resolution", "A council resolution that returns the plan to the working groups.")
 def returning_resolution(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("returning_resolution", _("the register of resolutions"))
+    from workflow.services.resolutions import returning_resolution_conditions
+
+    return returning_resolution_conditions(ctx.process)
 
 
 @rule("plan_period_over", "The plan period has ended (Europe/Prague).")
@@ -189,9 +349,27 @@ def plan_period_over(ctx: GuardContext) -> list[UnmetCondition]:
     return []
 
 
-@rule("final_evaluation_approved", "The final evaluation of the plan is approved.")
+@rule(
+    "final_evaluation_approved",
+    "The final evaluation of the plan is approved.",
+    kind="action_plan_evaluation",
+)
 def final_evaluation_approved(ctx: GuardContext) -> list[UnmetCondition]:
-    return not_available("final_evaluation_approved", _("the register of evaluations"))
+    """An evaluation approved in or after the last year of the plan period (Europe/Prague)."""
+    first_day = timezone.make_aware(dt.datetime(ctx.process.period_end_year, 1, 1))
+    evaluated = _approved_versions(ctx.process).filter(
+        document__kind=ctx.params.get("kind", "action_plan_evaluation"),
+        approved_at__gte=first_day,
+    )
+    if not evaluated.exists():
+        return [
+            UnmetCondition(
+                "final_evaluation_not_approved",
+                _("The final evaluation of the plan (approved in %(year)s or later) is missing.")
+                % {"year": ctx.process.period_end_year},
+            )
+        ]
+    return []
 
 
 DEFAULT_RULES: dict[str, tuple[str, ...]] = {

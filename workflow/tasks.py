@@ -39,7 +39,7 @@ def stage_transition_notify(transition_id: int) -> int:
                 "process": record.process,
                 "stage": record.get_to_stage_display(),
             }
-            body = _("The planning process moved from %(from)s to %(to)s.\\nReason: %(reason)s") % {
+            body = _("The planning process moved from %(from)s to %(to)s.\nReason: %(reason)s") % {
                 "from": record.get_from_stage_display(),
                 "to": record.get_to_stage_display(),
                 "reason": record.reason,
@@ -59,3 +59,7 @@ def stage_deadlines_notify() -> int:
 @shared_task(name="workflow.tasks.decisions_close_due")
 def decisions_close_due() -> int:
     return services.decisions_close_due()
+
+
+# Registers the consultation and the meeting tasks.
+from workflow import tasks_consultation, tasks_meetings  # noqa: E402, F401

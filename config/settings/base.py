@@ -155,6 +155,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks.decisions_close_due",
         "schedule": int_var("KOMPLAN_DECISION_CLOSE_SECONDS", 300),
     },
+    "consultation-reminders": {
+        "task": "workflow.tasks_consultation.consultation_reminders_send",
+        "schedule": int_var("KOMPLAN_CONSULTATION_REMINDER_SECONDS", 3600),
+    },
+    "consultation-digest": {
+        "task": "workflow.tasks_consultation.consultation_digest_send",
+        "schedule": int_var("KOMPLAN_CONSULTATION_DIGEST_SECONDS", 3600),
+    },
+    "meetings-warn-uninvited": {
+        "task": "workflow.tasks_meetings.meetings_warn_uninvited",
+        "schedule": int_var("KOMPLAN_INVITATION_CHECK_SECONDS", 3600),
+    },
+    "resolution-points-remind": {
+        "task": "workflow.tasks_meetings.resolution_points_remind",
+        "schedule": int_var("KOMPLAN_RESOLUTION_REMINDER_SECONDS", 86400),
+    },
 }
 
 CONTENT_SECURITY_POLICY = {
@@ -187,3 +203,13 @@ LOGGING = {
 KOMPLAN_SITE_NAME = env.str("KOMPLAN_SITE_NAME", default="KomPlan")
 # The largest upload accepted (bytes); checked before a file is stored.
 KOMPLAN_UPLOAD_MAX_BYTES = int_var("KOMPLAN_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
+
+# Public consultation (workflow.services.consultation)
+KOMPLAN_CONSULTATION_MIN_DAYS = int_var("KOMPLAN_CONSULTATION_MIN_DAYS", 30)
+KOMPLAN_CONSULTATION_REMINDER_DAYS = int_var("KOMPLAN_CONSULTATION_REMINDER_DAYS", 7)
+KOMPLAN_COMMENT_RATE_LIMIT = int_var("KOMPLAN_COMMENT_RATE_LIMIT", 5)
+KOMPLAN_COMMENT_RATE_WINDOW_SECONDS = int_var("KOMPLAN_COMMENT_RATE_WINDOW_SECONDS", 3600)
+# How many reverse proxies in front of the site append to X-Forwarded-For (0: use REMOTE_ADDR).
+KOMPLAN_PROXY_COUNT = int_var("KOMPLAN_PROXY_COUNT", 0)
+# Origins allowed to frame the embeddable public page (CSP frame-ancestors of that view only).
+KOMPLAN_PUBLIC_EMBED_ORIGINS = list_var("KOMPLAN_PUBLIC_EMBED_ORIGINS", ["*"])

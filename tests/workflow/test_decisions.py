@@ -34,7 +34,7 @@ def test_per_rollam_members_vote_for_themselves_once(cycle):
     vote = services.vote_cast(actor=cycle.users["chair"], decision=decision, choice="for")
     assert vote.membership == cycle.memberships["chair"]
     assert vote.recorded_by == cycle.users["chair"]
-    with pytest.raises(ValidationFailed, match="already voted"):
+    with pytest.raises(ValidationFailed, match="už hlasoval"):
         services.vote_cast(actor=cycle.users["chair"], decision=decision, choice="against")
 
 
@@ -65,14 +65,14 @@ def test_at_a_meeting_only_present_voting_members_are_recorded(cycle):
         decision=decision,
         memberships=[cycle.memberships["chair"], cycle.memberships["observer"]],
     )
-    with pytest.raises(ValidationFailed, match="guests and observers"):
+    with pytest.raises(ValidationFailed, match="hosté a pozorovatelé nehlasují"):
         services.vote_cast(
             actor=cycle.coordinator,
             decision=decision,
             membership=cycle.memberships["observer"],
             choice="for",
         )
-    with pytest.raises(ValidationFailed, match="not recorded as present"):
+    with pytest.raises(ValidationFailed, match="není zapsán jako přítomný"):
         services.vote_cast(
             actor=cycle.coordinator,
             decision=decision,
@@ -103,7 +103,7 @@ def test_per_rollam_refuses_votes_after_the_deadline_by_server_time(cycle):
 def test_per_rollam_cannot_close_early_unless_everyone_voted(cycle):
     decision = _per_rollam(cycle)
     services.vote_cast(actor=cycle.users["chair"], decision=decision, choice="for")
-    with pytest.raises(ValidationFailed, match="open until"):
+    with pytest.raises(ValidationFailed, match="trvá do"):
         services.decision_close(actor=cycle.coordinator, decision=decision)
     for key in ("provider", "user", "public"):
         services.vote_cast(actor=cycle.users[key], decision=decision, choice="for")

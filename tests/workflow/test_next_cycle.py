@@ -64,7 +64,7 @@ def test_next_cycle_only_from_implementation_or_closed_and_only_once(cycle):
     with pytest.raises(ValidationFailed):
         _start(cycle, period_start_year=2023)
     _start(cycle)
-    with pytest.raises(ValidationFailed, match="already"):
+    with pytest.raises(ValidationFailed, match="už byl zahájen"):
         _start(cycle)
 
 

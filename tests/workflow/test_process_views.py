@@ -15,7 +15,7 @@ def test_detail_lists_blockers_in_czech(client, cycle):
     response = client.get(reverse("workflow:process_detail", args=[cycle.process.pk]))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "founding_charter_approved.not_available" in body
+    assert "founding_charter_not_approved" in body
     assert "decision_missing" in body
 
 
@@ -57,7 +57,7 @@ def test_a_refused_step_lists_every_unmet_condition(client, cycle):
     response = _post(client, cycle, Transition.START_MAPPING)
     assert response.status_code == 422
     body = response.content.decode()
-    assert "decision_missing" in body and "founding_charter_approved.not_available" in body
+    assert "decision_missing" in body and "founding_charter_not_approved" in body
     assert not StageTransition.objects.exists()
 
 

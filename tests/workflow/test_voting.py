@@ -154,7 +154,7 @@ def test_a_member_whose_membership_ended_neither_votes_nor_counts(cycle):
         reason="Odstoupil",
         ended_on=timezone.localdate() - dt.timedelta(days=1),
     )
-    with pytest.raises(ValidationFailed, match="Not current members"):
+    with pytest.raises(ValidationFailed, match="Nejsou platnými členy orgánu"):
         _meeting(cycle, present=["chair", "public"], votes={})
     # Three members remain: two present are a quorum, two for are a majority.
     decision = _meeting(

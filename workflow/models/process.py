@@ -239,6 +239,14 @@ class StageTransition(models.Model):
         related_name="authorised_transition",
         verbose_name=_("authorising decision"),
     )
+    resolution = models.ForeignKey(
+        "Resolution",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authorised_transitions",
+        verbose_name=_("authorising resolution"),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -1,5 +1,14 @@
 """Every write on the planning cycle, one module per area; import from here."""
 
+from workflow.services.consultation import (
+    comment_enter,
+    comment_settle,
+    comment_submit_public,
+    consultation_mark_settled,
+    consultation_publish_settlement,
+    consultation_schedule,
+    news_item_publish,
+)
 from workflow.services.deadlines import stage_deadlines_notify
 from workflow.services.decisions import (
     decision_close,
@@ -8,6 +17,18 @@ from workflow.services.decisions import (
     decision_tally,
     decisions_close_due,
     vote_cast,
+)
+from workflow.services.meetings import (
+    attendance_record,
+    calendar_feed_resolve,
+    calendar_feed_rotate,
+    meeting_attendance_list_generate,
+    meeting_create,
+    meeting_invite,
+    meeting_mark_held,
+    meeting_minutes_approve,
+    meeting_minutes_generate,
+    meeting_minutes_publish,
 )
 from workflow.services.processes import (
     DECISION_TRANSITIONS,
@@ -18,18 +39,47 @@ from workflow.services.processes import (
     stage_deadline_set,
     transition_conditions,
 )
+from workflow.services.resolutions import (
+    approval_chain_set,
+    resolution_numbering_set,
+    resolution_point_set_status,
+    resolution_points_remind,
+    resolution_record,
+)
 
 __all__ = [
     "DECISION_TRANSITIONS",
+    "approval_chain_set",
+    "attendance_record",
+    "calendar_feed_resolve",
+    "calendar_feed_rotate",
+    "comment_enter",
+    "comment_settle",
+    "comment_submit_public",
+    "consultation_mark_settled",
+    "consultation_publish_settlement",
+    "consultation_schedule",
     "decision_close",
     "decision_conditions",
     "decision_create",
     "decision_set_present",
     "decision_tally",
     "decisions_close_due",
+    "meeting_attendance_list_generate",
+    "meeting_create",
+    "meeting_invite",
+    "meeting_mark_held",
+    "meeting_minutes_approve",
+    "meeting_minutes_generate",
+    "meeting_minutes_publish",
+    "news_item_publish",
     "process_create",
     "process_start_next_cycle",
     "process_transition",
+    "resolution_numbering_set",
+    "resolution_point_set_status",
+    "resolution_points_remind",
+    "resolution_record",
     "stage_deadline_set",
     "stage_deadlines_notify",
     "transition_conditions",

@@ -64,7 +64,7 @@ def process_create(
             **fields,
         ),
         actor=actor,
-        reason=reason or "Založení plánovacího procesu",
+        reason=reason or _("Planning process created"),
     )
     permissions_sync_for_process(process=process)
     return process
@@ -168,6 +168,7 @@ def process_transition(
     reason: str,
     decision_id: int | None = None,
     expected_stage: str | None = None,
+    resolution_id: int | None = None,
 ) -> StageTransition:
     """Move a process to another stage: the only way its stage ever changes.
 
@@ -177,6 +178,11 @@ def process_transition(
     transition, not used before). Locks the process row; a concurrent attempt that lost the race
     gets TransitionConflict. Records a StageTransition and the history with the actor and the
     reason; notifications are queued after commit.
+
+    For RETURN and START_IMPLEMENTATION, ``resolution_id`` names the council resolution that
+    authorises the step: the secretary who records the body's resolutions
+    (``stakeholders.record_resolution``) may then take it instead of the coordinator; the
+    resolution is checked and kept on the StageTransition.
     """
     if transition not in TRANSITIONS:
         raise ValidationFailed(
@@ -187,7 +193,14 @@ def process_transition(
             _("Give the reason for the step."), errors={"reason": [_("A reason is required.")]}
         )
     process = _lock_process(actor, process_id)
-    if not can_transition_stage(actor, process):
+    resolution = None
+    if resolution_id is not None:
+        from workflow.services.resolutions import resolution_for_transition
+
+        resolution = resolution_for_transition(
+            actor=actor, process=process, transition=transition, resolution_id=resolution_id
+        )
+    elif not can_transition_stage(actor, process):
         raise PermissionDenied(_("You may not move this process to another stage."))
     sources, target = TRANSITIONS[transition]
     # A step that no longer starts from the current stage means the caller saw an older state:
@@ -235,6 +248,7 @@ def process_transition(
         actor_id_snapshot=actor.pk,
         reason=reason,
         decision=decision,
+        resolution=resolution,
     )
     record_save(record, actor=actor, reason=reason)
     from workflow.tasks import stage_transition_notify

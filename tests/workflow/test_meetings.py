@@ -1,0 +1,341 @@
+"""Meetings: invitations and their lead time, attendance, minutes (full and published), lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from stakeholders import services as stakeholder_services
+from stakeholders.exceptions import PermissionDenied, ValidationFailed
+from stakeholders.models import Body, Membership
+from tests.factories import TargetGroupFactory
+from tests.workflow.test_resolutions import build_council, record
+from workflow import selectors_meetings, services
+from workflow.models import Attendance, Meeting
+from workflow.services import meetings as meeting_services
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_meeting(cycle, *, days_ahead: int = 14, **kw) -> Meeting:
+    defaults = {
+        "kind": Meeting.Kind.BODY_MEETING,
+        "title": "Jednání řídící skupiny",
+        "starts_at": timezone.now() + dt.timedelta(days=days_ahead),
+        "body": cycle.steering_group,
+        "place": "Zasedací místnost MěÚ",
+        "agenda": ["Zahájení", "Návrh komunitního plánu", "Různé"],
+    }
+    defaults.update(kw)
+    return services.meeting_create(actor=cycle.coordinator, **defaults)
+
+
+def test_the_coordinator_plans_a_meeting_with_its_agenda(cycle):
+    meeting = plan_meeting(cycle)
+    assert meeting.process == cycle.process
+    assert [i.title for i in meeting.agenda_items.order_by("order")] == [
+        "Zahájení",
+        "Návrh komunitního plánu",
+        "Různé",
+    ]
+    with pytest.raises(PermissionDenied):
+        services.meeting_create(
+            actor=cycle.users["provider"],
+            kind=Meeting.Kind.BODY_MEETING,
+            title="x",
+            starts_at=timezone.now(),
+            body=cycle.steering_group,
+        )
+
+
+@pytest.mark.parametrize(("days_ahead", "is_late"), [(14, False), (8, False), (3, True)])
+def test_invitations_with_the_lead_time(
+    cycle, django_capture_on_commit_callbacks, days_ahead, is_late
+):
+    meeting = plan_meeting(cycle, days_ahead=days_ahead)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.meeting_invite(actor=cycle.coordinator, meeting_id=meeting.pk)
+    assert result.is_late is is_late
+    meeting.refresh_from_db()
+    assert meeting.state == Meeting.State.INVITED
+    assert meeting.invitation_was_late is is_late
+    invitations = [m for m in mail.outbox if m.attachments]
+    assert len(invitations) == result.recipients == len(cycle.memberships)
+    _name, content, mimetype = invitations[0].attachments[0]
+    assert mimetype == "text/calendar" and "BEGIN:VEVENT" in str(content)
+    warnings = [m for m in mail.outbox if not m.attachments]
+    assert len(warnings) == (1 if is_late else 0)
+    if is_late:
+        assert warnings[0].to == ["coordinator-3203@example.cz"]
+
+
+def test_uninvited_meetings_are_warned_about_once(cycle):
+    plan_meeting(cycle, days_ahead=3)
+    plan_meeting(cycle, days_ahead=20)
+    mail.outbox.clear()
+    assert meeting_services.meetings_warn_uninvited() == 1
+    assert meeting_services.meetings_warn_uninvited() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_body_has_its_own_lead_time(cycle):
+    cycle.steering_group.invitation_lead_days = 10
+    cycle.steering_group.save()
+    meeting = plan_meeting(cycle, days_ahead=8)
+    assert services.meeting_invite(actor=cycle.coordinator, meeting_id=meeting.pk).is_late
+
+
+def test_attendance_keeps_the_facts_of_the_day(cycle, superuser):
+    meeting = plan_meeting(cycle)
+    chair = cycle.memberships["chair"]
+    row = services.attendance_record(
+        actor=cycle.coordinator, meeting=meeting, person=chair.person, is_signed=True
+    )
+    assert (row.triad_side, row.is_voting_member, row.membership) == (
+        Membership.TriadSide.COMMISSIONER,
+        True,
+        chair,
+    )
+    observer = services.attendance_record(
+        actor=cycle.coordinator, meeting=meeting, person=cycle.memberships["observer"].person
+    )
+    assert observer.is_voting_member is False
+    guest = services.attendance_record(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        guest_name="Eva Hostová",
+        guest_organization="Charita Horažďovice",
+    )
+    assert guest.is_guest and guest.membership is None
+    # correcting a person's line does not add another
+    services.attendance_record(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        person=chair.person,
+        status=Attendance.Status.EXCUSED,
+    )
+    assert meeting.attendances.count() == 3
+    with pytest.raises(ValidationFailed):
+        services.attendance_record(actor=cycle.coordinator, meeting=meeting)
+    with pytest.raises(ValidationFailed):
+        services.attendance_record(
+            actor=cycle.coordinator, meeting=meeting, person=chair.person, guest_name="Někdo"
+        )
+
+
+def test_a_working_group_attendance_records_its_target_group(cycle, superuser):
+    seniors = TargetGroupFactory(code="seniori", name="Senioři")
+    group = stakeholder_services.body_create(
+        actor=superuser,
+        kind=Body.Kind.WORKING_GROUP,
+        name="PS Senioři",
+        process=cycle.process,
+        target_group=seniors,
+    )
+    stakeholder_services.membership_create(
+        actor=superuser,
+        person=cycle.memberships["provider"].person,
+        body=group,
+        triad_side=Membership.TriadSide.PROVIDER,
+        valid_from=timezone.localdate() - dt.timedelta(days=5),
+    )
+    meeting = plan_meeting(cycle, body=group, title="PS Senioři")
+    row = services.attendance_record(
+        actor=cycle.coordinator, meeting=meeting, person=cycle.memberships["provider"].person
+    )
+    assert row.target_group == seniors and row.triad_side == "provider"
+
+
+def _held_meeting(cycle):
+    meeting = plan_meeting(cycle, days_ahead=-1)
+    for key in ("chair", "provider", "user"):
+        services.attendance_record(
+            actor=cycle.coordinator, meeting=meeting, person=cycle.memberships[key].person
+        )
+    services.attendance_record(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        person=cycle.memberships["public"].person,
+        status=Attendance.Status.EXCUSED,
+    )
+    services.attendance_record(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        guest_name="Eva Hostová",
+        guest_organization="Charita Horažďovice",
+    )
+    services.attendance_record(
+        actor=cycle.coordinator, meeting=meeting, guest_name="Karel Soukromý"
+    )
+    return services.meeting_mark_held(actor=cycle.coordinator, meeting=meeting)
+
+
+def test_minutes_full_and_published(cycle):
+    meeting = _held_meeting(cycle)
+    item = meeting.agenda_items.get(order=2)
+    record(
+        cycle.admin,
+        cycle.steering_group,
+        adopted_on=timezone.localdate(),
+        meeting=meeting,
+        agenda_item=item,
+        present=3,
+        votes_for=3,
+        points=[{"verb": "recommends", "text": "návrh plánu"}],
+    )
+    full = meeting_services.minutes_context(meeting)
+    published = meeting_services.minutes_context(meeting, published=True)
+    assert (full["members_total"], full["present"], full["excused"], full["guests"]) == (4, 3, 1, 2)
+    assert full["is_quorate"] is True
+    assert full["chair"] == cycle.memberships["chair"].person.full_name
+    assert full["agenda"][1]["decisions"][0]["votes_for"] == 3
+    text_full, text_published = str(full), str(published)
+    assert "Karel Soukromý" not in text_full  # guests are counted, not listed, in the minutes
+    assert published["chair"] == full["chair"]  # members of the body keep their names
+    for private in ("Eva Hostová", "Karel Soukromý"):
+        assert private not in text_published
+    from documents.services.rendering import MinutesContext
+
+    assert set(full) == set(MinutesContext.__required_keys__)
+
+
+def test_attendance_list_for_printing_lists_members_and_guests(cycle):
+    meeting = _held_meeting(cycle)
+    context = meeting_services.attendance_list_context(meeting)
+    names = [row["name"] for row in context["attendees"]]
+    assert cycle.memberships["chair"].person.full_name in names
+    assert "Eva Hostová" in names and "Karel Soukromý" in names
+    assert len(names) == len(set(names))
+    assert "GDPR" in context["gdpr_notice"]
+    from documents.services.rendering import AttendanceListContext
+
+    assert set(context) == set(AttendanceListContext.__required_keys__)
+
+
+def test_minutes_are_generated_and_go_through_approval(cycle, django_capture_on_commit_callbacks):
+    meeting = _held_meeting(cycle)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    jobs.full.refresh_from_db()
+    jobs.published.refresh_from_db()
+    assert jobs.full.state == "done", jobs.full.message
+    assert jobs.published.state == "done", jobs.published.message
+    full, published = jobs.full.result_version, jobs.published.result_version
+    assert full.pk != published.pk
+    later = plan_meeting(cycle, days_ahead=20, title="Další jednání")
+    services.meeting_minutes_approve(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        minutes_version=full,
+        published_version=published,
+        approved_at_meeting=later,
+    )
+    meeting = services.meeting_minutes_publish(actor=cycle.coordinator, meeting=meeting)
+    assert meeting.state == Meeting.State.MINUTES_PUBLISHED
+
+
+def test_minutes_are_not_generated_before_the_meeting(cycle):
+    with pytest.raises(ValidationFailed):
+        services.meeting_minutes_generate(actor=cycle.coordinator, meeting=plan_meeting(cycle))
+
+
+def test_council_meetings_are_run_by_the_secretary(cycle):
+    council = build_council(cycle)
+    meeting = services.meeting_create(
+        actor=council.secretary,
+        kind=Meeting.Kind.BODY_MEETING,
+        title="24. zasedání zastupitelstva",
+        session_number=24,
+        starts_at=timezone.now() + dt.timedelta(days=10),
+        body=council.assembly,
+        process=cycle.process,
+    )
+    resolution = record(council.secretary, council.assembly, meeting=meeting)
+    assert resolution.session == 24
+    with pytest.raises(PermissionDenied):
+        services.meeting_invite(actor=cycle.users["chair"], meeting_id=meeting.pk)
+
+
+def test_meeting_list_takes_the_same_number_of_queries(cycle, client):
+    client.force_login(cycle.coordinator)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("meetings:meeting_list"))
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    plan_meeting(cycle)
+    count()  # warms the per-process caches (content types)
+    few = count()
+    for n in range(6):
+        meeting = plan_meeting(cycle, days_ahead=20 + n)
+        services.attendance_record(
+            actor=cycle.coordinator, meeting=meeting, person=cycle.memberships["chair"].person
+        )
+    assert count() == few
+    assert len(selectors_meetings.meeting_list(actor=cycle.coordinator)) == 7
+
+
+def test_meetings_of_other_processes_are_not_found(cycle, other_cycle, client):
+    meeting = plan_meeting(other_cycle)
+    client.force_login(cycle.coordinator)
+    assert client.get(reverse("meetings:meeting_detail", args=[meeting.pk])).status_code == 404
+    assert list(selectors_meetings.meeting_list(actor=cycle.coordinator)) == []
+    client.force_login(other_cycle.coordinator)
+    response = client.get(reverse("meetings:meeting_detail", args=[meeting.pk]))
+    assert response.status_code == 200
+    assert "Zasedací místnost" in response.content.decode()
+
+
+def test_resolution_pages(cycle, client):
+    council = build_council(cycle)
+    resolution = record(
+        council.secretary,
+        council.assembly,
+        points=[{"verb": "instructs", "text": "předložit", "deadline": dt.date(2014, 10, 1)}],
+    )
+    client.force_login(council.secretary)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("meetings:resolution_list"))
+        assert response.status_code == 200
+        return len(ctx.captured_queries)
+
+    count()  # warms the per-process caches (content types)
+    few = count()
+    for _ in range(5):
+        record(council.secretary, council.assembly, points=[{"verb": "approves", "text": "x"}])
+    assert count() == few
+    response = client.get(reverse("meetings:resolution_detail", args=[resolution.pk]))
+    assert response.status_code == 200 and resolution.number in response.content.decode()
+    point = resolution.points.get()
+    response = client.post(
+        reverse("meetings:resolution_point_status", args=[resolution.pk, point.pk]),
+        {"status": "fulfilled"},
+    )
+    assert response.status_code == 302
+    point.refresh_from_db()
+    assert point.status == "fulfilled" and point.fulfilled_on is not None
+    client.force_login(cycle.users["provider"])
+    assert (
+        client.get(reverse("meetings:resolution_detail", args=[resolution.pk])).status_code == 404
+    )
+
+
+def test_the_attendance_list_is_rendered_for_printing(cycle, django_capture_on_commit_callbacks):
+    meeting = _held_meeting(cycle)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.meeting_attendance_list_generate(actor=cycle.coordinator, meeting=meeting)
+    job.refresh_from_db()
+    assert job.state == "done", job.message
+    assert job.result_version.document.kind == "attendance_list"
+    assert not job.result_version.document.is_publishable
