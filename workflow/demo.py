@@ -1,4 +1,5 @@
-"""The demo planning process: ORP Horažďovice, 2023–2025, with a user for every role.
+"""The demo: ORP Horažďovice, the finished 2020–2022 cycle and the current 2023–2025 one
+started from it, with a user for every role (the history itself is in ``demo_data``).
 
 Everything goes through services, and every step looks its object up first, so loading the demo
 twice creates nothing new. Territory codes and registry ids are illustrative.
@@ -22,7 +23,9 @@ from stakeholders.models import (
     Person,
     TargetGroup,
     Territory,
+    TerritoryMunicipality,
 )
+from workflow import demo_data
 from workflow import services as workflow_services
 from workflow.models import PlanningProcess
 
@@ -59,6 +62,7 @@ class DemoLogin:
 class DemoResult:
     process: PlanningProcess
     logins: list[DemoLogin] = field(default_factory=list)
+    previous: PlanningProcess | None = None
 
 
 def _user(username: str, *, first_name: str, last_name: str, superuser: bool = False) -> Any:
@@ -146,6 +150,8 @@ def load_demo() -> DemoResult:
     orp = _territory(admin, Territory.Kind.ORP, "3203", "ORP Horažďovice")
     for code, name in MUNICIPALITIES:
         municipality = _territory(admin, Territory.Kind.MUNICIPALITY, code, name)
+        if TerritoryMunicipality.objects.filter(territory=orp, municipality=municipality).exists():
+            continue
         stakeholder_services.territory_add_municipality(
             actor=admin, territory=orp, municipality=municipality, reason=REASON
         )
@@ -214,51 +220,6 @@ def load_demo() -> DemoResult:
         reason=REASON,
     )
 
-    process = PlanningProcess.objects.filter(
-        territory=orp, period_start_year=2023, period_end_year=2025
-    ).first() or workflow_services.process_create(
-        actor=admin,
-        territory=orp,
-        title="Komunitní plánování sociálních služeb na Horažďovicku",
-        period_start_year=2023,
-        period_end_year=2025,
-        esf_project=project,
-        coordinator_organization=cpkp,
-        reason=REASON,
-    )
-
-    steering = _body(
-        admin,
-        kind=Body.Kind.STEERING_GROUP,
-        name="Řídící skupina KPSS Horažďovicko",
-        process=process,
-    )
-    working = {
-        code: _body(
-            admin,
-            kind=Body.Kind.WORKING_GROUP,
-            name=f"Pracovní skupina {label}",
-            process=process,
-            target_group=groups[code],
-        )
-        for code, label in [
-            ("seniori", "Senioři"),
-            ("osoby-se-zdravotnim-postizenim", "Osoby se zdravotním postižením"),
-            ("deti-mladez-rodina", "Děti, mládež a rodina"),
-        ]
-    }
-    audit = _body(admin, kind=Body.Kind.AUDIT, name="Kontrola ESF (MPSV)", process=process)
-    rada = _body(
-        admin, kind=Body.Kind.BOARD, name="Rada města Horažďovice", territory=orp, seat_count=5
-    )
-    zastupitelstvo = _body(
-        admin,
-        kind=Body.Kind.ASSEMBLY,
-        name="Zastupitelstvo města Horažďovice",
-        territory=orp,
-        seat_count=21,
-    )
-
     # People with logins, one per role.
     coordinator_user = _user("koordinator", first_name="Lenka", last_name="Marková")
     methodologist_user = _user("metodik", first_name="Petr", last_name="Vondrášek")
@@ -295,23 +256,65 @@ def load_demo() -> DemoResult:
 
     side = Membership.TriadSide
     role = Membership.Role
-    _member(
-        admin,
-        coordinator,
-        steering,
-        role.COORDINATOR,
-        side.COMMISSIONER,
-        appointing_resolution="112/6/RM/2022",
+    rada = _body(
+        admin, kind=Body.Kind.BOARD, name="Rada města Horažďovice", territory=orp, seat_count=5
     )
-    _member(admin, methodologist, steering, role.METHODOLOGIST)
-    _member(
+    zastupitelstvo = _body(
         admin,
-        steering_member,
-        steering,
-        role.CHAIR,
-        side.COMMISSIONER,
-        appointing_resolution="112/6/RM/2022",
+        kind=Body.Kind.ASSEMBLY,
+        name="Zastupitelstvo města Horažďovice",
+        territory=orp,
+        seat_count=21,
     )
+    council_from = dt.date(2018, 11, 1)
+    _member(admin, rada_secretary, rada, role.SECRETARY, side.COMMISSIONER, council_from)
+    _member(
+        admin, assembly_secretary, zastupitelstvo, role.SECRETARY, side.COMMISSIONER, council_from
+    )
+    mayor = _person(admin, "Michael", "Forman")
+    _member(admin, mayor, rada, role.CHAIR, side.COMMISSIONER, council_from)
+    _member(admin, mayor, zastupitelstvo, role.MEMBER, side.COMMISSIONER, council_from)
+
+    # The finished 2020–2022 cycle: its bodies and members are carried into the next cycle.
+    previous = PlanningProcess.objects.filter(
+        territory=orp, period_start_year=2020, period_end_year=2022
+    ).first()
+    if previous is None:
+        with demo_data.clock(demo_data.at(2019, 9, 2)):
+            previous = workflow_services.process_create(
+                actor=admin,
+                territory=orp,
+                title="Komunitní plánování sociálních služeb na Horažďovicku",
+                period_start_year=2020,
+                period_end_year=2022,
+                esf_project=project,
+                coordinator_organization=cpkp,
+                reason=REASON,
+            )
+    steering = _body(
+        admin,
+        kind=Body.Kind.STEERING_GROUP,
+        name="Řídící skupina KPSS Horažďovicko",
+        process=previous,
+    )
+    working = {
+        code: _body(
+            admin,
+            kind=Body.Kind.WORKING_GROUP,
+            name=f"Pracovní skupina {label}",
+            process=previous,
+            target_group=groups[code],
+        )
+        for code, label in [
+            ("seniori", "Senioři"),
+            ("osoby-se-zdravotnim-postizenim", "Osoby se zdravotním postižením"),
+            ("deti-mladez-rodina", "Děti, mládež a rodina"),
+        ]
+    }
+    since, appointed = dt.date(2019, 9, 1), "392/21/RM/2019"
+    _member(admin, coordinator, steering, role.COORDINATOR, side.COMMISSIONER, since, appointed)
+    _member(admin, methodologist, steering, role.METHODOLOGIST, valid_from=since)
+    _member(admin, steering_member, steering, role.CHAIR, side.COMMISSIONER, since, appointed)
     steering_others = [
         ("Marie", "Beranová", charita, side.PROVIDER),
         ("Karel", "Jelínek", senior_home, side.PROVIDER),
@@ -320,9 +323,9 @@ def load_demo() -> DemoResult:
     ]
     for first, last, org, triad in steering_others:
         person = _person(admin, first, last, organization=org)
-        _member(admin, person, steering, role.MEMBER, triad, appointing_resolution="112/6/RM/2022")
+        _member(admin, person, steering, role.MEMBER, triad, since, appointed)
 
-    _member(admin, working_member, working["seniori"], role.MEMBER, side.PROVIDER)
+    _member(admin, working_member, working["seniori"], role.MEMBER, side.PROVIDER, since)
     working_people = {
         "seniori": [
             ("Zdeňka", "Vacková", senior_home, side.PROVIDER, role.CHAIR),
@@ -344,14 +347,42 @@ def load_demo() -> DemoResult:
     for code, people in working_people.items():
         for first, last, org, triad, member_role in people:
             person = _person(admin, first, last, organization=org)
-            _member(admin, person, working[code], member_role, triad)
+            _member(admin, person, working[code], member_role, triad, since)
 
+    cast = demo_data.Cast(
+        admin=admin,
+        coordinator=coordinator_user,
+        methodologist=methodologist_user,
+        rada_secretary=rada_secretary_user,
+        assembly_secretary=assembly_secretary_user,
+        rada=rada,
+        assembly=zastupitelstvo,
+        organizations={
+            "city": city,
+            "charita": charita,
+            "senior_home": senior_home,
+            "user_org": user_org,
+        },
+        groups=groups,
+    )
+    old_cycle = demo_data.Cycle(process=previous, steering=steering, working=working)
+    demo_data.build_old_cycle(cast, old_cycle)
+
+    # The current 2023–2025 cycle, started from the previous one during its implementation.
+    process = PlanningProcess.objects.filter(previous_process=previous).first()
+    if process is None:
+        with demo_data.clock(demo_data.at(2022, 9, 1)):
+            process = workflow_services.process_start_next_cycle(
+                actor=coordinator_user,
+                process_id=previous.pk,
+                period_start_year=2023,
+                period_end_year=2025,
+                reason="Zahájení přípravy komunitního plánu 2023–2025",
+            )
+    demo_data.close_old_cycle(cast, old_cycle)
+    audit = _body(admin, kind=Body.Kind.AUDIT, name="Kontrola ESF (MPSV)", process=process)
     _member(admin, auditor, audit, role.AUDITOR, valid_from=dt.date(2023, 1, 1))
-    _member(admin, rada_secretary, rada, role.SECRETARY, side.COMMISSIONER)
-    _member(admin, assembly_secretary, zastupitelstvo, role.SECRETARY, side.COMMISSIONER)
-    mayor = _person(admin, "Michael", "Forman")
-    _member(admin, mayor, rada, role.CHAIR, side.COMMISSIONER)
-    _member(admin, mayor, zastupitelstvo, role.MEMBER, side.COMMISSIONER)
+    demo_data.build_new_cycle(cast, demo_data.cycle_of(process))
 
     # A second territory with its own process, so that isolation is visible in the demo.
     other_process = PlanningProcess.objects.filter(territory=other_orp).first() or (
@@ -385,4 +416,8 @@ def load_demo() -> DemoResult:
         DemoLogin("auditor", "kontrolor ESF", "proces Horažďovicko jen ke čtení"),
         DemoLogin("koordinator-susice", "koordinátor jiného území", "jen proces Sušicko"),
     ]
-    return DemoResult(process=process, logins=logins)
+    return DemoResult(
+        process=PlanningProcess.objects.get(pk=process.pk),
+        logins=logins,
+        previous=PlanningProcess.objects.get(pk=previous.pk),
+    )

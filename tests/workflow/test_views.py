@@ -1,30 +1,26 @@
 import pytest
 from django.urls import reverse
 
-from workflow.demo import load_demo
-
 pytestmark = pytest.mark.django_db
 
 
-def test_home_for_the_public_is_czech_and_lists_nothing(client):
-    load_demo()
+def test_home_for_the_public_is_czech_and_lists_nothing(client, cycle):
     response = client.get(reverse("workflow:home"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "Komunitní plánování sociálních služeb" in body
-    assert "Horažďovicku" not in body
+    assert "Komunitní plán ORP Horažďovice" not in body
 
 
-def test_home_lists_only_the_processes_of_the_user(client, django_assert_max_num_queries):
-    load_demo()
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.get(username="koordinator-susice"))
+def test_home_lists_only_the_processes_of_the_user(
+    client, cycle, other_cycle, django_assert_max_num_queries
+):
+    client.force_login(other_cycle.coordinator)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("workflow:home"))
     body = response.content.decode()
-    assert "Sušicku" in body
-    assert "Horažďovicku" not in body
+    assert "Komunitní plán ORP Sušice" in body
+    assert "Komunitní plán ORP Horažďovice" not in body
 
 
 def test_home_in_english(client):
