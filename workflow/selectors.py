@@ -18,6 +18,7 @@ from workflow.models import (
     TRANSITIONS,
     Decision,
     PlanningProcess,
+    Stage,
     StageDeadline,
     StageTransition,
     Transition,
@@ -56,6 +57,10 @@ class AvailableTransition:
     is_permitted: bool
     unmet: list[UnmetCondition]
     decision_id: int | None
+
+    @property
+    def target_label(self) -> str:
+        return str(Stage(self.target).label)
 
     @property
     def is_ready(self) -> bool:

@@ -23,7 +23,14 @@ def test_home_lists_only_the_processes_of_the_user(
     assert "Komunitní plán ORP Horažďovice" not in body
 
 
-def test_home_in_english(client):
+def test_czech_first_whatever_the_browser_asks_for(client):
+    response = client.get(reverse("workflow:home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "Komunitní plánování sociálních služeb" in response.content.decode()
+    assert response.headers["Content-Language"] == "cs"
+
+
+def test_english_when_the_user_chose_it(client):
     client.cookies["django_language"] = "en"
-    response = client.get(reverse("workflow:home"), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(reverse("workflow:home"))
     assert "Community planning of social services" in response.content.decode()
+    assert response.headers["Content-Language"] == "en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -13,6 +14,8 @@ class Command(BaseCommand):
     help = "Load the demo planning process of ORP Horažďovice and print a login for every role."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The demo runs many tasks in-process; their one-line reports would bury the logins.
+        logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
         result = load_demo()
         self.stdout.write(self.style.SUCCESS(f"Ukázkový proces: {result.process}"))
         self.stdout.write("")
