@@ -458,3 +458,98 @@ def plan_pipeline_item_update(
 def plan_pipeline_item_delete(*, actor: Actor, item: ProjectPipelineItem, reason: str = "") -> None:
     _require_part(actor, item.process, _pipeline_group(item.measure))
     _delete(item, actor=actor, reason=reason or _("Project intention deleted"))
+
+
+# --- the next cycle ---------------------------------------------------------------------------
+
+
+def _copy(obj: models.Model, *, actor: Actor, reason: str, **overrides: Any) -> models.Model:
+    """A new row with the same field values as ``obj``, saved with its history."""
+    fields = {
+        field.attname: getattr(obj, field.attname)
+        for field in obj._meta.concrete_fields
+        if not field.primary_key
+    }
+    fields.update(overrides)
+    return record_save(type(obj)(**fields), actor=actor, reason=reason)
+
+
+@transaction.atomic
+def plan_tree_copy(
+    *,
+    actor: Actor,
+    source: Process,
+    target: Process,
+    body_map: dict[int, Body],
+    reason: str,
+) -> int:
+    """Carry a cycle's plan into the next cycle as its starting draft; returns the rows copied.
+
+    Copies the vision, the chapters, the priorities (each with the working group that takes its
+    place in the new process, ``body_map``: old body id → new body), measures, activities with
+    their target groups, partners and costs (implementation status back to planned: the new
+    cycle has not started them) and the project pipeline. Needs: ``workflow.edit_draft`` on the
+    target process. Keeps: the target process has no plan yet.
+    """
+    _require_whole_plan(actor, target)
+    if Priority.objects.filter(process=target).exists():
+        raise ValidationFailed(_("The new process already has a plan."))
+    copied = 0
+    vision = Vision.objects.filter(process=source).first()
+    if vision is not None:
+        _copy(vision, actor=actor, reason=reason, process_id=target.pk)
+        copied += 1
+    for section in PlanSection.objects.filter(process=source):
+        _copy(section, actor=actor, reason=reason, process_id=target.pk)
+        copied += 1
+    measure_map: dict[int, int] = {}
+    priorities = Priority.objects.filter(process=source).prefetch_related("target_groups")
+    for priority in priorities:
+        group = body_map.get(priority.working_group_id) if priority.working_group_id else None
+        new_priority = _copy(
+            priority,
+            actor=actor,
+            reason=reason,
+            process_id=target.pk,
+            working_group_id=group.pk if group else None,
+        )
+        new_priority.target_groups.set(priority.target_groups.all())
+        copied += 1
+        for measure in Measure.objects.filter(priority=priority):
+            new_measure = _copy(
+                measure,
+                actor=actor,
+                reason=reason,
+                process_id=target.pk,
+                priority_id=new_priority.pk,
+            )
+            measure_map[measure.pk] = new_measure.pk
+            copied += 1
+            activities = Activity.objects.filter(measure=measure).prefetch_related(
+                "target_groups", "partners", "costs"
+            )
+            for activity in activities:
+                new_activity = _copy(
+                    activity,
+                    actor=actor,
+                    reason=reason,
+                    process_id=target.pk,
+                    measure_id=new_measure.pk,
+                    status=Activity.Status.PLANNED,
+                )
+                new_activity.target_groups.set(activity.target_groups.all())
+                new_activity.partners.set(activity.partners.all())
+                copied += 1
+                for cost in activity.costs.all():
+                    _copy(cost, actor=actor, reason=reason, activity_id=new_activity.pk)
+                    copied += 1
+    for item in ProjectPipelineItem.objects.filter(process=source):
+        _copy(
+            item,
+            actor=actor,
+            reason=reason,
+            process_id=target.pk,
+            measure_id=measure_map.get(item.measure_id),
+        )
+        copied += 1
+    return copied

@@ -74,3 +74,65 @@ def test_next_cycle_needs_the_coordinator(cycle, other_cycle):
         _start(cycle, actor=cycle.users["chair"])
     with pytest.raises(NotFound):
         _start(cycle, actor=other_cycle.coordinator)
+
+
+def test_next_cycle_carries_the_plan_tree_as_a_draft_with_the_last_evaluation(cycle, superuser):
+    from decimal import Decimal
+
+    from documents.models import Activity, ActivityCost, Priority
+    from documents.services import plan as plan_services
+    from stakeholders import services as stakeholder_services
+    from tests.documents.samples import approve, docx_bytes, make_document, upload
+
+    seniors = stakeholder_services.target_group_create(
+        actor=superuser, code="seniori", name="Senioři"
+    )
+    group = stakeholder_services.body_create(
+        actor=cycle.coordinator,
+        kind=Body.Kind.WORKING_GROUP,
+        name="PS Senioři",
+        process=cycle.process,
+        target_group=seniors,
+    )
+    priority = plan_services.plan_priority_create(
+        actor=cycle.coordinator,
+        process=cycle.process,
+        number="1",
+        title="Senioři doma",
+        working_group=group,
+        target_groups=[seniors],
+    )
+    measure = plan_services.plan_measure_create(
+        actor=cycle.coordinator, priority=priority, number="1.1", title="Terénní služby"
+    )
+    activity = plan_services.plan_activity_create(
+        actor=cycle.coordinator, measure=measure, number="1.1.1", title="Pečovatelská služba"
+    )
+    ActivityCost.objects.create(
+        activity=activity, source="municipality", amount=Decimal("120000"), year=2024
+    )
+    Activity.objects.filter(pk=activity.pk).update(status=Activity.Status.DONE)
+    document = make_document(cycle, kind="action_plan_evaluation", title="Vyhodnocení")
+    version = upload(cycle, document, docx_bytes(["Vyhodnocení plánu"]))
+    from documents import services as document_services
+
+    version = approve(
+        cycle, document_services.version_submit(actor=cycle.users["methodologist"], version=version)
+    )
+    _in_stage(cycle, Stage.CLOSED)
+
+    new = _start(cycle)
+
+    assert new.previous_evaluation == version
+    new_priority = Priority.objects.get(process=new)
+    assert new_priority.title == "Senioři doma"
+    assert new_priority.working_group.process == new
+    assert new_priority.working_group.target_group == seniors
+    assert list(new_priority.target_groups.all()) == [seniors]
+    new_activity = Activity.objects.get(process=new)
+    assert new_activity.status == Activity.Status.PLANNED
+    assert new_activity.measure.priority == new_priority
+    assert [c.amount for c in new_activity.costs.all()] == [Decimal("120000")]
+    assert new_priority.history.latest().history_user == cycle.coordinator
+    # the previous cycle's plan is untouched
+    assert Activity.objects.get(pk=activity.pk).status == Activity.Status.DONE

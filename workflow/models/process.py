@@ -105,6 +105,15 @@ class PlanningProcess(ConcurrentTransitionMixin, models.Model):
         related_name="next_process",
         verbose_name=_("previous cycle"),
     )
+    previous_evaluation = models.ForeignKey(
+        "documents.DocumentVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("evaluation of the previous cycle"),
+        help_text=_("The last approved evaluation of the cycle this one was started from."),
+    )
     stage = FSMField(_("stage"), default=Stage.PREPARATION, choices=Stage.choices, protected=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from documents.models import Document, DocumentVersion
+from documents.services.plan import plan_tree_copy
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, EsfProject, Membership, Organization, Territory
 from stakeholders.services import (
@@ -294,7 +296,9 @@ def process_start_next_cycle(
 
     Needs: ``workflow.manage_process`` on the previous process. Carries over the steering and
     working groups with their rules and current memberships (from today, with the appointing
-    resolutions), links the two processes, and grants the carried members their permissions.
+    resolutions) and grants the carried members their permissions; copies the plan tree as the
+    new cycle's starting draft (``documents.services.plan.plan_tree_copy``), attaches the last
+    approved evaluation of the previous cycle and links the two processes.
     """
     previous = _lock_process(actor, process_id)
     if not can_manage_process(actor, previous):
@@ -311,8 +315,22 @@ def process_start_next_cycle(
             % {"year": previous.period_start_year},
             errors={"period_start_year": [_("Choose a later year.")]},
         )
+    evaluation = (
+        DocumentVersion.objects.filter(
+            document__process=previous,
+            document__kind=Document.Kind.ACTION_PLAN_EVALUATION,
+            status__in=[
+                DocumentVersion.Status.APPROVED,
+                DocumentVersion.Status.PUBLISHED,
+                DocumentVersion.Status.SUPERSEDED,
+            ],
+        )
+        .order_by("-approved_at", "-pk")
+        .first()
+    )
     process = record_save(
         PlanningProcess(
+            previous_evaluation=evaluation,
             territory=previous.territory,
             title=title or previous.title,
             period_start_year=period_start_year,
@@ -326,6 +344,7 @@ def process_start_next_cycle(
         reason=reason,
     )
     today = timezone.localdate()
+    body_map: dict[int, Body] = {}
     for body in previous.bodies.filter(kind__in=CARRIED_BODY_KINDS, is_active=True):
         new_body = record_save(
             Body(
@@ -355,5 +374,7 @@ def process_start_next_cycle(
                 actor=actor,
                 reason=reason,
             )
+        body_map[body.pk] = new_body
     permissions_sync_for_process(process=process)
+    plan_tree_copy(actor=actor, source=previous, target=process, body_map=body_map, reason=reason)
     return process
