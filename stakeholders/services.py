@@ -37,17 +37,25 @@ Actor = AbstractBaseUser | AnonymousUser | None
 M = TypeVar("M", bound=models.Model)
 
 
-def record_save(obj: M, *, actor: Actor, reason: str) -> M:
-    """Validate and save a historised model, recording the actor and the reason in its history."""
-    try:
-        # Protected state-machine fields change only through their transitions.
-        protected = [f.name for f in obj._meta.fields if getattr(f, "protected", False)]
-        obj.full_clean(exclude=protected)
-    except ValidationError as exc:
-        raise ValidationFailed(
-            _("The data are not valid."),
-            errors=exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages},
-        ) from exc
+def record_save(obj: M, *, actor: Actor, reason: str, validate: bool = True) -> M:
+    """Validate and save a historised model, recording the actor and the reason in its history.
+
+    ``validate=False`` is for rows a service built entirely from values it has already checked
+    (a stage change of a locked row, its transition record): model validation would only repeat
+    queries; the database constraints still hold.
+    """
+    if validate:
+        try:
+            # Protected state-machine fields change only through their transitions.
+            protected = [f.name for f in obj._meta.fields if getattr(f, "protected", False)]
+            obj.full_clean(exclude=protected)
+        except ValidationError as exc:
+            raise ValidationFailed(
+                _("The data are not valid."),
+                errors=exc.message_dict
+                if hasattr(exc, "error_dict")
+                else {"__all__": exc.messages},
+            ) from exc
     obj._history_user = actor if actor is not None and actor.is_authenticated else None  # type: ignore[attr-defined]
     obj._change_reason = reason  # type: ignore[attr-defined]
     obj.save()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from guardian.core import ObjectPermissionChecker
+
 from stakeholders import roles
 from workflow.models import PlanningProcess
 
@@ -44,3 +46,25 @@ def can_approve_document(user: Any, process: PlanningProcess) -> bool:
 
 def can_vote(user: Any, process: PlanningProcess) -> bool:
     return _has(user, roles.VOTE, process)
+
+
+class ProcessPermissions:
+    """Every permission a user holds on one process, read in one round trip.
+
+    For services that check several permissions on the same locked process (a transition checks
+    that the process is visible and that the user may move it).
+    """
+
+    def __init__(self, user: Any, process: PlanningProcess):
+        self._all = False
+        self._codenames: frozenset[str] = frozenset()
+        if user is None or not user.is_authenticated or not user.is_active:
+            return
+        if user.is_superuser:
+            self._all = True
+            return
+        self._codenames = frozenset(ObjectPermissionChecker(user).get_perms(process))
+
+    def allows(self, perm: str) -> bool:
+        """``perm`` as "workflow.codename"."""
+        return self._all or perm.split(".", 1)[1] in self._codenames

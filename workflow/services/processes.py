@@ -12,6 +12,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from documents.models import Document, DocumentVersion
 from documents.services.plan import plan_tree_copy
+from stakeholders import roles
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, EsfProject, Membership, Organization, Territory
 from stakeholders.services import (
@@ -32,7 +33,7 @@ from workflow.models import (
     StageTransition,
     Transition,
 )
-from workflow.permissions import can_manage_process, can_transition_stage, can_view_process
+from workflow.permissions import ProcessPermissions, can_manage_process, can_view_process
 
 
 @transaction.atomic
@@ -152,13 +153,21 @@ def transition_conditions(
 
 def _lock_process(actor: Actor, process_id: int) -> PlanningProcess:
     """Lock the process row (the one lock of a transition, always taken first)."""
+    process, _permissions = _lock_process_with_permissions(actor, process_id)
+    return process
+
+
+def _lock_process_with_permissions(
+    actor: Actor, process_id: int
+) -> tuple[PlanningProcess, ProcessPermissions]:
     try:
         process = PlanningProcess.objects.select_for_update().get(pk=process_id)
     except (PlanningProcess.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Planning process not found.")) from None
-    if not can_view_process(actor, process):
+    permissions = ProcessPermissions(actor, process)
+    if not permissions.allows(roles.VIEW_PROCESS):
         raise NotFound(_("Planning process not found."))
-    return process
+    return process, permissions
 
 
 @transaction.atomic
@@ -194,7 +203,7 @@ def process_transition(
         raise ValidationFailed(
             _("Give the reason for the step."), errors={"reason": [_("A reason is required.")]}
         )
-    process = _lock_process(actor, process_id)
+    process, permissions = _lock_process_with_permissions(actor, process_id)
     resolution = None
     if resolution_id is not None:
         from workflow.services.resolutions import resolution_for_transition
@@ -202,7 +211,7 @@ def process_transition(
         resolution = resolution_for_transition(
             actor=actor, process=process, transition=transition, resolution_id=resolution_id
         )
-    elif not can_transition_stage(actor, process):
+    elif not permissions.allows(roles.TRANSITION_STAGE):
         raise PermissionDenied(_("You may not move this process to another stage."))
     sources, target = TRANSITIONS[transition]
     # A step that no longer starts from the current stage means the caller saw an older state:
@@ -236,7 +245,7 @@ def process_transition(
     from_stage = process.stage
     try:
         getattr(process, PlanningProcess.TRANSITION_METHODS[transition])()
-        record_save(process, actor=actor, reason=reason)
+        record_save(process, actor=actor, reason=reason, validate=False)
     except (ConcurrentTransition, TransitionNotAllowed) as exc:
         raise TransitionConflict(
             _("Someone else has just changed the stage of the process.")
@@ -252,7 +261,7 @@ def process_transition(
         decision=decision,
         resolution=resolution,
     )
-    record_save(record, actor=actor, reason=reason)
+    record_save(record, actor=actor, reason=reason, validate=False)
     from workflow.tasks import stage_transition_notify
 
     transition_id = record.pk
