@@ -13,12 +13,7 @@ from typing import Any
 
 from documents.models import Document, DocumentVersion
 from stakeholders import roles
-
-
-def _has(user: Any, perm: str, process: Any) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_superuser or user.has_perm(perm, process))
+from stakeholders.permissions import has_object_permission as _has
 
 
 def is_process_member(user: Any, process: Any) -> bool:

@@ -8,10 +8,14 @@ from stakeholders import roles
 from stakeholders.models import Body
 
 
-def _has(user: Any, perm: str, body: Body) -> bool:
+def has_object_permission(user: Any, perm: str, obj: Any) -> bool:
+    """The one object-permission check: active signed-in users, superusers hold everything."""
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    return bool(user.is_superuser or user.has_perm(perm, body))
+    return bool(user.is_superuser or user.has_perm(perm, obj))
+
+
+_has = has_object_permission
 
 
 def can_view_body(user: Any, body: Body) -> bool:

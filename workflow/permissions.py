@@ -7,13 +7,8 @@ from typing import Any
 from guardian.core import ObjectPermissionChecker
 
 from stakeholders import roles
+from stakeholders.permissions import has_object_permission as _has
 from workflow.models import PlanningProcess
-
-
-def _has(user: Any, perm: str, process: PlanningProcess) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(user.is_superuser or user.has_perm(perm, process))
 
 
 def can_view_process(user: Any, process: PlanningProcess) -> bool:

@@ -40,18 +40,13 @@ from stakeholders import roles
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, Organization, TargetGroup
 from stakeholders.permissions import can_edit_target_group_part
+from stakeholders.permissions import has_object_permission as _has
 from stakeholders.services import Actor, record_save
 
 Process = Any  # workflow.PlanningProcess; documents never imports workflow
 
 
 # --- permissions ------------------------------------------------------------------------------
-
-
-def _has(actor: Actor, perm: str, obj: models.Model) -> bool:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        return False
-    return bool(actor.is_superuser or actor.has_perm(perm, obj))
 
 
 def can_view_plan(actor: Actor, process: Process) -> bool:
