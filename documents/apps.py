@@ -7,5 +7,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        # Registers the generation tasks with Celery (shared_task) in web and worker processes.
-        from documents import generation_tasks  # noqa: F401
+        # Registers the generation tasks with Celery (shared_task) in web and worker processes,
+        # and the system check of the upload limits.
+        from documents import generation_tasks, upload_handlers  # noqa: F401

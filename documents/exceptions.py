@@ -12,6 +12,16 @@ class UploadRejected(ValidationFailed):
     http_status = 422
 
 
+class UploadTooLarge(UploadRejected):
+    """The request carrying an upload was larger than the cap; reading stopped there."""
+
+    code = "too_large"
+    http_status = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, errors={"file": [message]})
+
+
 class VersionImmutable(ApplicationError):
     """A submitted version's bytes and metadata never change; the attempt was refused."""
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from documents import permissions, selectors, services
 from documents.services.versions import VerifiedFile
+from documents.upload_handlers import upload_size_capped
 from stakeholders.exceptions import ApplicationError
 
 
@@ -74,7 +75,18 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _upload_too_large(request: HttpRequest, error: ApplicationError, pk: int) -> HttpResponse:
+    """The document page again with the refusal; the oversized body was never read."""
+    try:
+        document = selectors.document_get(actor=request.user, pk=pk)
+    except ApplicationError as refusal:
+        return _refusal(request, refusal)
+    context = {**_detail_context(request, document, UploadForm()), "refusal": error.message}
+    return render(request, "documents/document_detail.html", context, status=error.http_status)
+
+
 @require_http_methods(["POST"])
+@upload_size_capped(_upload_too_large)
 def version_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         document = selectors.document_get(actor=request.user, pk=pk)

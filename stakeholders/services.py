@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.services import audit_record
 from stakeholders import roles
 from stakeholders.exceptions import PermissionDenied, ValidationFailed
 from stakeholders.models import (
@@ -429,7 +430,43 @@ def permissions_sync_user(*, user: Any, on: dt.date | None = None) -> SyncResult
             )
         granted += len(missing)
         revoked += len(stale)
+        changes = [(key, "permission_granted") for key in missing] + [
+            (key, "permission_revoked") for key, row_id in existing.items() if row_id in stale
+        ]
+        if changes:
+            _audit_permission_changes(user, kind, changes)
     return SyncResult(granted=granted, revoked=revoked)
+
+
+def _audit_permission_changes(
+    user: Any, kind: str, changes: list[tuple[tuple[str, int, int], str]]
+) -> None:
+    """One audit event per chain (the process the grant reaches) and direction."""
+    codenames = {pk: perm for perm, pk in _permission_ids().items()}
+    if kind == "process":
+        chain_of = {obj_id: obj_id for (_k, obj_id, _p), _e in changes}
+    else:
+        body_ids = {obj_id for (_k, obj_id, _p), _e in changes}
+        chain_of = dict(Body.objects.filter(pk__in=body_ids).values_list("pk", "process_id"))
+    grouped: dict[tuple[int | None, str], dict[int, list[str]]] = {}
+    for (_k, obj_id, perm_id), event in changes:
+        objects = grouped.setdefault((chain_of.get(obj_id), event), {})
+        objects.setdefault(obj_id, []).append(codenames.get(perm_id, str(perm_id)))
+    for (process_id, event), objects in sorted(grouped.items(), key=lambda item: str(item[0])):
+        audit_record(
+            process_id=process_id,
+            kind=event,
+            actor_id=None,
+            object_ref=("auth.user", str(user.pk)),
+            payload={
+                "user_ref_id": user.pk,
+                "target": kind,
+                "grants": [
+                    {"object_id": obj_id, "permissions": sorted(perms)}
+                    for obj_id, perms in sorted(objects.items())
+                ],
+            },
+        )
 
 
 def permissions_sync_users(*, users: Iterable[Any], on: dt.date | None = None) -> SyncResult:

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = _("Planning process")
+
+    def ready(self) -> None:
+        from workflow import public_cache
+
+        public_cache.connect_signals()

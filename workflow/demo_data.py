@@ -43,6 +43,7 @@ from workflow.models import (
     StageTransition,
     Transition,
 )
+from workflow.services import meetings as meeting_services
 from workflow.services.documents import document_version_approve, document_version_decision_create
 
 PRAGUE = zoneinfo.ZoneInfo("Europe/Prague")
@@ -221,20 +222,26 @@ def generated(
 
 
 def minutes(cast: Cast, held: Meeting, approved_at: Meeting) -> Meeting:
-    """Minutes generated (full and published), approved at the next meeting and published."""
+    """Minutes generated (full and published) once members present are named verifiers,
+    approved at the next meeting and published."""
     if held.state != Meeting.State.HELD:
         return held
     with clock(held.starts_at + dt.timedelta(days=2)):
-        jobs = workflow_services.meeting_minutes_generate(actor=cast.coordinator, meeting=held)
-        full = generation_run(jobs.full.pk).result_version
-        published = generation_run(jobs.published.pk).result_version
+        verifiers = [
+            attendance.person
+            for attendance in held.attendances.filter(
+                status=Attendance.Status.PRESENT, is_voting_member=True
+            )
+            .select_related("person")
+            .order_by("pk")[: meeting_services.minutes_verifiers_needed(held) + 1]
+        ]
+        meeting_services.meeting_verifiers_set(
+            actor=cast.coordinator, meeting=held, persons=verifiers
+        )
+        workflow_services.meeting_minutes_generate(actor=cast.coordinator, meeting=held)
     with clock(approved_at.starts_at + dt.timedelta(hours=1)):
         workflow_services.meeting_minutes_approve(
-            actor=cast.coordinator,
-            meeting=held,
-            minutes_version=full,
-            published_version=published,
-            approved_at_meeting=approved_at,
+            actor=cast.coordinator, meeting=held, approved_at_meeting=approved_at
         )
         return workflow_services.meeting_minutes_publish(actor=cast.coordinator, meeting=held)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workflow.models import Comment
@@ -166,3 +170,187 @@ class RegisterFilterForm(forms.Form):
     )
     late = forms.ChoiceField(label=_("Deadline"), choices=LATE, required=False)
     target = forms.CharField(label=_("Part of the document"), max_length=100, required=False)
+
+
+class ConsultationScheduleForm(forms.Form):
+    """Schedule a consultation: dates are days in the consultation's time zone; an opening date
+    means the start of that day and a closing date the end of it, unless a time is given."""
+
+    field_order = [
+        "document_version",
+        "title",
+        "opens_on",
+        "opens_time",
+        "closes_on",
+        "closes_time",
+        "time_zone",
+        "min_length_days",
+    ]
+
+    document_version = forms.TypedChoiceField(
+        label=_("Document version under consultation"), coerce=int, choices=()
+    )
+    title = forms.CharField(label=_("Title"), max_length=300)
+    opens_on = forms.DateField(label=_("Opens on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_time = forms.TimeField(
+        label=_("Opening time (optional)"),
+        required=False,
+        help_text=_("Without a time the consultation opens at the start of the day."),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    closes_on = forms.DateField(
+        label=_("Closes on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    closes_time = forms.TimeField(
+        label=_("Closing time (optional)"),
+        required=False,
+        help_text=_("Without a time comments are accepted until the end of the day."),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64)
+    min_length_days = forms.IntegerField(
+        label=_("Minimum length (days)"),
+        min_value=14,
+        max_value=365,
+    )
+    accepts_web = forms.BooleanField(label=_("web form"), required=False, initial=True)
+    accepts_email = forms.BooleanField(label=_("e-mail"), required=False, initial=True)
+    accepts_paper = forms.BooleanField(
+        label=_("paper (post or in person)"), required=False, initial=True
+    )
+    accepts_hearing = forms.BooleanField(label=_("public hearing"), required=False, initial=True)
+    contact_email = forms.EmailField(label=_("E-mail for comments"), required=False)
+    contact_points = forms.CharField(
+        label=_("Contact and consultation points"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Where the draft can be read and comments handed in, with office hours."),
+    )
+    hearing_meeting = forms.TypedChoiceField(
+        label=_("Public hearing (meeting)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=(),
+    )
+    hearing_on = forms.DateField(
+        label=_("Public hearing on (if not a recorded meeting)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    hearing_time = forms.TimeField(
+        label=_("Public hearing at (time)"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    substantive_by_steering_group = forms.BooleanField(
+        label=_("Substantive comments are settled by the steering group"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Substantive comments are then settled only after the period closes and each needs "
+            "an adopted steering-group decision."
+        ),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        versions: list[Any] | None = None,
+        hearings: list[Any] | None = None,
+        **kwargs: Any,
+    ):
+        kwargs.setdefault(
+            "initial",
+            {
+                "time_zone": settings.TIME_ZONE,
+                "min_length_days": settings.KOMPLAN_CONSULTATION_MIN_DAYS,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.versions = {v.pk: v for v in versions or []}
+        self.hearings = {m.pk: m for m in hearings or []}
+        self.fields["min_length_days"].help_text = gettext(
+            "The recommended length is %(days)s days; never less than two weeks. CpKP also "
+            "recommends at least two weeks for comments after the public hearing."
+        ) % {"days": settings.KOMPLAN_CONSULTATION_MIN_DAYS}
+        self.fields["document_version"].choices = [
+            (v.pk, f"{v.document.title} (v{v.number})") for v in versions or []
+        ]
+        self.fields["hearing_meeting"].choices = [("", "—")] + [
+            (m.pk, str(m)) for m in hearings or []
+        ]
+
+    def clean_time_zone(self) -> str:
+        value = self.cleaned_data["time_zone"].strip()
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(_("Unknown time zone.")) from None
+        return value
+
+    def _moment(self, day: dt.date | None, time: dt.time | None) -> dt.date | dt.datetime | None:
+        if day is None or time is None:
+            return day
+        return dt.datetime.combine(
+            day, time, tzinfo=zoneinfo.ZoneInfo(self.cleaned_data["time_zone"])
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "time_zone" not in data:
+            return data
+        data["opens"] = self._moment(data.get("opens_on"), data.get("opens_time"))
+        data["closes"] = self._moment(data.get("closes_on"), data.get("closes_time"))
+        hearing_at = None
+        if data.get("hearing_on"):
+            hearing_at = dt.datetime.combine(
+                data["hearing_on"],
+                data.get("hearing_time") or dt.time(0),
+                tzinfo=zoneinfo.ZoneInfo(data["time_zone"]),
+            )
+        elif data.get("hearing_meeting") in self.hearings:
+            hearing_at = self.hearings[data["hearing_meeting"]].starts_at
+        data["hearing_at"] = hearing_at
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The keyword arguments of ``consultation_schedule`` (besides actor and process)."""
+        data = self.cleaned_data
+        return {
+            "document_version": self.versions[data["document_version"]],
+            "title": data["title"],
+            "opens": data["opens"],
+            "closes": data["closes"],
+            "time_zone": data["time_zone"],
+            "min_length_days": data["min_length_days"],
+            "hearing_at": data["hearing_at"],
+            "hearing_meeting_id": data.get("hearing_meeting"),
+            "accepts_web": data["accepts_web"],
+            "accepts_email": data["accepts_email"],
+            "accepts_paper": data["accepts_paper"],
+            "accepts_hearing": data["accepts_hearing"],
+            "contact_email": data["contact_email"],
+            "contact_points": data["contact_points"],
+            "substantive_by_steering_group": data["substantive_by_steering_group"],
+        }
+
+
+# The service's error keys → the form's fields.
+SCHEDULE_ERROR_FIELDS = {
+    "opens_at": "opens_on",
+    "closes_at": "closes_on",
+    "document_version": "document_version",
+    "min_length_days": "min_length_days",
+    "time_zone": "time_zone",
+    "title": "title",
+    "contact_email": "contact_email",
+}
+
+
+class NewsItemForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    publish = forms.BooleanField(label=_("Publish now"), required=False)

@@ -8,10 +8,11 @@ comments (the tests count them).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from stakeholders.exceptions import NotFound
 from workflow.models import (
     Comment,
     ConsultationPeriod,
+    Meeting,
     NewsItem,
     PlanningProcess,
     Stage,
@@ -28,6 +30,10 @@ from workflow.permissions import can_view_process
 
 PUBLISHED = "published"
 NEVER_PUBLIC_KINDS = ("attendance_list",)  # documents.Document.NEVER_PUBLIC_KINDS, by value
+# Bodies that meet in public (stakeholders.Body.Kind, by value): working groups (DOMAIN §3) and
+# the municipal assemblies (§ 93 of the Municipalities Act). A board (rada) meets in private.
+PUBLIC_MEETING_BODY_KINDS = ("working_group", "assembly", "dso_assembly")
+INSTANT = dt.timedelta(microseconds=1)
 
 
 # --- members of the process -------------------------------------------------------------------
@@ -106,6 +112,34 @@ def steering_decisions(*, process: PlanningProcess) -> list[Any]:
     )
 
 
+def news_list(*, actor: Any, process: PlanningProcess) -> QuerySet[NewsItem]:
+    """Every news item of the process, drafts first, then the newest published."""
+    if not can_view_process(actor, process):
+        raise NotFound(_("Planning process not found."))
+    return NewsItem.objects.filter(process=process).order_by(
+        F("published_at").desc(nulls_first=True), "-created_at", "-pk"
+    )
+
+
+def news_get(*, actor: Any, pk: Any) -> NewsItem:
+    try:
+        item = NewsItem.objects.select_related("process").get(pk=pk)
+    except (NewsItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("News item not found.")) from None
+    if not can_view_process(actor, item.process):
+        raise NotFound(_("News item not found."))
+    return item
+
+
+def hearing_meetings(*, process: PlanningProcess) -> list[Meeting]:
+    """Public hearings of the process that are not cancelled, for the consultation form."""
+    return list(
+        Meeting.objects.filter(process=process, kind=Meeting.Kind.PUBLIC_HEARING)
+        .exclude(state=Meeting.State.CANCELLED)
+        .order_by("-starts_at", "-pk")[:50]
+    )
+
+
 # --- the public -------------------------------------------------------------------------------
 
 
@@ -173,12 +207,66 @@ def public_documents(*, process: PlanningProcess) -> list[Any]:
     )
 
 
-def public_news(*, process: PlanningProcess, limit: int = 10) -> list[NewsItem]:
+def public_news(
+    *, process: PlanningProcess, limit: int = 10, now: dt.datetime | None = None
+) -> list[NewsItem]:
+    """Published news items, newest first (an item dated in the future appears at its time)."""
     return list(
-        NewsItem.objects.filter(process=process, published_at__lte=timezone.now()).order_by(
-            "-published_at"
+        NewsItem.objects.filter(process=process, published_at__lte=now or timezone.now()).order_by(
+            "-published_at", "-pk"
         )[:limit]
     )
+
+
+def public_meetings(
+    *, process: PlanningProcess, limit: int = 10, now: dt.datetime | None = None
+) -> list[Meeting]:
+    """Upcoming public meetings of the process until they end: public hearings and meetings of
+    bodies that meet in public; cancelled ones left out. One query."""
+    moment = now or timezone.now()
+    return list(
+        Meeting.objects.filter(Q(process=process) | Q(body__process=process))
+        .filter(Q(kind=Meeting.Kind.PUBLIC_HEARING) | Q(body__kind__in=PUBLIC_MEETING_BODY_KINDS))
+        .exclude(state=Meeting.State.CANCELLED)
+        .filter(Q(ends_at__gte=moment) | Q(ends_at__isnull=True, starts_at__gte=moment))
+        .select_related("body")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def _consultation_boundaries(consultation: ConsultationPeriod) -> list[dt.datetime]:
+    """The instants at which the clock changes the consultation's phase: it opens at
+    ``opens_at`` and is closed from the first instant after ``closes_at``."""
+    if consultation.status != ConsultationPeriod.Status.SCHEDULED:
+        return []
+    return [consultation.opens_at, consultation.closes_at + INSTANT]
+
+
+def public_consultation_valid_until(
+    *, consultation: ConsultationPeriod, now: dt.datetime
+) -> dt.datetime | None:
+    """The first instant after ``now`` at which the clock alone changes the consultation page."""
+    return min((b for b in _consultation_boundaries(consultation) if b > now), default=None)
+
+
+def public_process_valid_until(
+    *,
+    process: PlanningProcess,
+    consultations: list[ConsultationPeriod],
+    meetings: list[Meeting],
+    now: dt.datetime,
+) -> dt.datetime | None:
+    """The first instant after ``now`` at which the clock alone changes the process page: a
+    consultation opens or closes, a listed meeting ends, a news item dated later appears.
+    One query (the next news item)."""
+    boundaries = [b for c in consultations for b in _consultation_boundaries(c)]
+    boundaries += [(m.ends_at or m.starts_at) + INSTANT for m in meetings]
+    boundaries.append(
+        NewsItem.objects.filter(process=process, published_at__gt=now).aggregate(
+            first=Min("published_at")
+        )["first"]
+    )
+    return min((b for b in boundaries if b is not None and b > now), default=None)
 
 
 def public_consultations(*, process: PlanningProcess) -> list[ConsultationPeriod]:

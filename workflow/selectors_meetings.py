@@ -16,10 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stakeholders.exceptions import NotFound
-from stakeholders.models import Body
+from stakeholders.models import Body, Membership, Person
 from stakeholders.selectors import body_list
 from workflow.models import (
+    AgendaItem,
     ApprovalChain,
+    Attendance,
     Meeting,
     PlanningProcess,
     Resolution,
@@ -218,19 +220,165 @@ def meeting_list(*, actor: Any, process: PlanningProcess | None = None) -> Query
 
 
 def meeting_get(*, actor: Any, pk: int) -> Meeting:
+    """One meeting the actor may see, with its agenda, attendance and verifiers loaded (the
+    detail page takes the same number of queries however long they are)."""
     try:
         return (
             meeting_list(actor=actor)
+            .select_related(
+                "body__target_group",
+                "minutes_document",
+                "published_minutes_document",
+                "attendance_document",
+                "attendance_scan",
+                "minutes_version",
+                "published_minutes_version",
+                "minutes_approved_by",
+            )
             .prefetch_related(
-                "agenda_items",
+                Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("order")),
                 "agenda_items__resolutions",
-                "attendances__person",
-                "attendances__target_group",
+                Prefetch(
+                    "attendances",
+                    queryset=Attendance.objects.select_related(
+                        "person", "membership", "target_group"
+                    ).order_by("pk"),
+                ),
+                "minutes_verifiers",
             )
             .get(pk=pk)
         )
     except (Meeting.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Meeting not found.")) from None
+
+
+def bodies_for_meetings(*, actor: Any) -> QuerySet[Body]:
+    """Active bodies whose meetings the actor organises: the bodies of the processes they
+    coordinate (``workflow.manage_process``) and the bodies whose secretary they are."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from stakeholders import roles
+
+    base = Body.objects.filter(is_active=True).select_related("process", "territory")
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return base.none()
+    if actor.is_superuser:
+        return base.order_by("name", "pk")
+    managed = get_objects_for_user(
+        actor, roles.MANAGE_PROCESS, klass=PlanningProcess, accept_global_perms=False
+    )
+    recording = get_objects_for_user(
+        actor, roles.RECORD_RESOLUTION, klass=Body, accept_global_perms=False
+    )
+    return base.filter(
+        Q(process__in=managed.values("pk")) | Q(pk__in=recording.values("pk"))
+    ).order_by("name", "pk")
+
+
+def processes_for_meetings(*, actor: Any) -> QuerySet[PlanningProcess]:
+    """Processes whose public hearings (and meetings) the actor organises: they coordinate them."""
+    from guardian.shortcuts import get_objects_for_user
+
+    from stakeholders import roles
+
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return PlanningProcess.objects.none()
+    base = process_list(actor=actor)
+    if actor.is_superuser:
+        return base.order_by("-period_start_year", "title", "pk")
+    managed = get_objects_for_user(
+        actor, roles.MANAGE_PROCESS, klass=PlanningProcess, accept_global_perms=False
+    )
+    return base.filter(pk__in=managed.values("pk")).order_by("-period_start_year", "title", "pk")
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One person of the attendance sheet: a member of the body on the day, or a person
+    recorded although not a member; ``attendance`` is None until something is recorded."""
+
+    person: Any
+    role: str
+    triad_side: str
+    attendance: Attendance | None
+
+
+def meeting_attendance_sheet(meeting: Meeting) -> list[SheetRow]:
+    """The body's members on the meeting day (each once, in alphabetical order), then the
+    other people recorded; guests by name are listed from ``meeting.attendances`` separately.
+    Expects ``meeting`` from ``meeting_get`` (attendances prefetched)."""
+    recorded = {a.person_id: a for a in meeting.attendances.all() if a.person_id}
+    rows: list[SheetRow] = []
+    seen: set[int] = set()
+    if meeting.body_id:
+        members = (
+            Membership.objects.current(timezone.localdate(meeting.starts_at))
+            .filter(body_id=meeting.body_id)
+            .select_related("person")
+            .order_by("person__last_name", "person__first_name", "role", "pk")
+        )
+        for membership in members:
+            if membership.person_id in seen:
+                continue
+            seen.add(membership.person_id)
+            rows.append(
+                SheetRow(
+                    person=membership.person,
+                    role=membership.get_role_display(),
+                    triad_side=membership.get_triad_side_display(),
+                    attendance=recorded.get(membership.person_id),
+                )
+            )
+    for person_id, attendance in recorded.items():
+        if person_id in seen:
+            continue
+        rows.append(
+            SheetRow(
+                person=attendance.person,
+                role="",
+                triad_side=attendance.get_triad_side_display(),
+                attendance=attendance,
+            )
+        )
+    return rows
+
+
+def meeting_present_people(meeting: Meeting) -> QuerySet[Any]:
+    """People recorded as present at the meeting (those who may verify its minutes)."""
+    return Person.objects.filter(
+        attendances__meeting=meeting, attendances__status=Attendance.Status.PRESENT
+    ).order_by("last_name", "first_name", "pk")
+
+
+def meeting_document_versions(meeting: Meeting) -> dict[str, list[Any]]:
+    """The versions of the meeting's three documents, newest first, in one query."""
+    documents = {
+        "minutes": meeting.minutes_document_id,
+        "published_minutes": meeting.published_minutes_document_id,
+        "attendance": meeting.attendance_document_id,
+    }
+    found: dict[str, list[Any]] = {key: [] for key in documents}
+    ids = [pk for pk in documents.values() if pk]
+    if not ids:
+        return found
+    version_model = apps.get_model("documents", "DocumentVersion")
+    by_document = {pk: key for key, pk in documents.items() if pk}
+    for version in version_model.objects.filter(document_id__in=ids).order_by("-number"):
+        found[by_document[version.document_id]].append(version)
+    return found
+
+
+def meetings_approving_minutes(meeting: Meeting) -> QuerySet[Meeting]:
+    """Later meetings of the same body (or hearings of the same process) that have started:
+    the meetings at which the minutes may have been approved."""
+    later = Meeting.objects.filter(
+        starts_at__gt=meeting.starts_at, starts_at__lte=timezone.now()
+    ).exclude(state=Meeting.State.CANCELLED)
+    if meeting.body_id:
+        later = later.filter(body_id=meeting.body_id)
+    else:
+        later = later.filter(body__isnull=True, process_id=meeting.process_id)
+    return later.order_by("starts_at", "pk")
 
 
 def resolution_list(*, actor: Any, body: Body | None = None) -> QuerySet[Resolution]:

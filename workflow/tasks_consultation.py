@@ -24,3 +24,8 @@ def consultation_reminders_send() -> int:
 @shared_task(name="workflow.tasks_consultation.consultation_digest_send")
 def consultation_digest_send() -> int:
     return services.consultation_digest_send()
+
+
+@shared_task(name="workflow.tasks_consultation.consultation_phase_events_record")
+def consultation_phase_events_record() -> int:
+    return services.consultation_phase_events_record()

@@ -1,27 +1,135 @@
-"""Thin views of meetings, resolutions and calendar feeds: parse, call, render."""
+"""Thin views of meetings, resolutions and calendar feeds: parse, call, render.
+
+The services check who may organise a meeting (the coordinator of its process or the secretary
+of its body) and every rule; the views show what the user may do and, when a service refuses
+input, the same page again with what was typed and the reasons.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from stakeholders.exceptions import NotFound
+from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.selectors import person_list
 from workflow import selectors, selectors_meetings, services
 from workflow.forms_meetings import (
+    AgendaItemEditForm,
+    AgendaItemForm,
     AttendanceForm,
+    AttendanceSheetForm,
+    CancelForm,
     FeedRotateForm,
+    MeetingEditForm,
+    MeetingForm,
+    MinutesApproveForm,
     PointStatusForm,
     ResolutionForm,
+    ScanUploadForm,
+    VerifiersForm,
 )
-from workflow.models import Transition
+from workflow.models import AgendaItem, Meeting, Transition
 from workflow.services import meetings as meeting_services
 from workflow.services.meetings import can_run_meeting
+
+
+def _add_errors(form: Any, exc: ValidationFailed) -> None:
+    """A service's refusal on the form that carried the input (which keeps what was typed):
+    field errors at their fields, the rest and the message above the form."""
+    for field, errors in exc.errors.items():
+        for error in [errors] if isinstance(errors, str) else errors:
+            form.add_error(field if field in form.fields else None, error)
+    if "__all__" not in exc.errors:
+        form.add_error(None, exc.message)
+
+
+def _to_detail(meeting: Meeting, anchor: str = "") -> HttpResponse:
+    url = reverse("meetings:meeting_detail", args=[meeting.pk])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def _meeting_for_running(request: HttpRequest, pk: int) -> Meeting:
+    """A meeting the user may see (else 404) and organises (else 403)."""
+    meeting = selectors_meetings.meeting_get(actor=request.user, pk=pk)
+    if not can_run_meeting(request.user, meeting):
+        raise PermissionDenied(_("You may not organise this meeting."))
+    return meeting
+
+
+def _agenda_item(meeting: Meeting, item_pk: int) -> AgendaItem:
+    item = next((i for i in meeting.agenda_items.all() if i.pk == item_pk), None)
+    if item is None:
+        raise NotFound(_("Agenda item not found."))
+    return item
+
+
+def _detail_context(request: HttpRequest, meeting: Meeting, **forms: Any) -> dict[str, Any]:
+    can_run = can_run_meeting(request.user, meeting)
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "can_run": can_run,
+        "deadline": meeting_services.invitation_deadline(meeting),
+        "documents": selectors_meetings.meeting_document_versions(meeting),
+        "verifiers": list(meeting.minutes_verifiers.all()),
+        "verifiers_needed": meeting_services.minutes_verifiers_needed(meeting),
+        "states": Meeting.State,
+    }
+    if not can_run:
+        return context
+    state = meeting.state
+    editable = state in meeting_services.RECORD_EDITABLE
+    context.update(
+        {
+            "can_edit_details": state in meeting_services.DETAILS_EDITABLE,
+            "can_edit_record": editable,
+            "is_after_meeting": state in meeting_services.AFTER_THE_MEETING,
+            "has_started": meeting.starts_at <= timezone.now(),
+            "invitation_late_now": state in meeting_services.DETAILS_EDITABLE
+            and meeting_services.invitation_is_late(meeting),
+        }
+    )
+    if editable:
+        rows = selectors_meetings.meeting_attendance_sheet(meeting)
+        context.update(
+            {
+                "agenda_form": forms.get("agenda_form") or AgendaItemForm(),
+                "sheet_form": forms.get("sheet_form") or AttendanceSheetForm(rows=rows),
+                "guest_form": forms.get("guest_form") or AttendanceForm(),
+                "verifiers_form": forms.get("verifiers_form")
+                or VerifiersForm(
+                    people=selectors_meetings.meeting_present_people(meeting),
+                    initial={"verifiers": [person.pk for person in context["verifiers"]]},
+                ),
+                "cancel_form": forms.get("cancel_form") or CancelForm(),
+            }
+        )
+    if context["is_after_meeting"]:
+        context["scan_form"] = forms.get("scan_form") or ScanUploadForm()
+    if state == Meeting.State.HELD:
+        context["approve_form"] = forms.get("approve_form") or MinutesApproveForm(
+            meetings=selectors_meetings.meetings_approving_minutes(meeting)
+        )
+        context["approval_problems"] = meeting_services.minutes_approval_conditions(meeting)
+    return context
+
+
+def _render_detail(
+    request: HttpRequest, meeting: Meeting, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "workflow/meeting_detail.html",
+        _detail_context(request, meeting, **forms),
+        status=status,
+    )
 
 
 @login_required
@@ -31,67 +139,437 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         process = selectors.process_get(actor=request.user, pk=request.GET["process"])
     meetings = selectors_meetings.meeting_list(actor=request.user, process=process)
     return render(
-        request, "workflow/meeting_list.html", {"meetings": meetings[:200], "process": process}
-    )
-
-
-@login_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_meetings.meeting_get(actor=request.user, pk=pk)
-    return render(
         request,
-        "workflow/meeting_detail.html",
+        "workflow/meeting_list.html",
         {
-            "meeting": meeting,
-            "can_run": can_run_meeting(request.user, meeting),
-            "deadline": meeting_services.invitation_deadline(meeting),
-            "attendance_form": AttendanceForm(),
+            "meetings": meetings[:200],
+            "process": process,
+            "can_plan": selectors_meetings.bodies_for_meetings(actor=request.user).exists()
+            or selectors_meetings.processes_for_meetings(actor=request.user).exists(),
         },
     )
 
 
 @login_required
+@require_http_methods(["GET", "HEAD"])
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors_meetings.meeting_get(actor=request.user, pk=pk)
+    return _render_detail(request, meeting)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def meeting_create(request: HttpRequest) -> HttpResponse:
+    """Plan a meeting of a body or a public hearing, with its agenda."""
+    bodies = selectors_meetings.bodies_for_meetings(actor=request.user)
+    managed = selectors_meetings.processes_for_meetings(actor=request.user)
+    if not bodies.exists() and not managed.exists():
+        raise PermissionDenied(_("You do not organise the meetings of any body."))
+    # A council session may concern any process the secretary sees; the service checks that
+    # the body belongs to it, and that a hearing's organiser coordinates the process.
+    processes = selectors.process_list(actor=request.user).order_by(
+        "-period_start_year", "title", "pk"
+    )
+    initial = {}
+    if request.GET.get("process"):
+        process = managed.filter(pk=request.GET["process"]).first()
+        if process is not None:
+            initial = {
+                "process": process,
+                "body": bodies.filter(process=process, kind="steering_group").first(),
+            }
+    form = MeetingForm(request.POST or None, bodies=bodies, processes=processes, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                meeting = services.meeting_create(
+                    actor=request.user,
+                    kind=data["kind"],
+                    title=data["title"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    body=data["body"] if data["kind"] == Meeting.Kind.BODY_MEETING else None,
+                    process=data["process"],
+                    place=data["place"],
+                    online_url=data["online_url"],
+                    session_number=data["session_number"],
+                    agenda=form.agenda_items(),
+                )
+            except ValidationFailed as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The meeting was planned."))
+                return _to_detail(meeting)
+    return render(
+        request, "workflow/meeting_form.html", {"form": form, "meeting": None}, status=status
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the time, place, link or title of a meeting that has not taken place."""
+    meeting = _meeting_for_running(request, pk)
+    form = MeetingEditForm(request.POST or None, initial=MeetingEditForm.initial_for(meeting))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = meeting_services.meeting_update(
+                    actor=request.user,
+                    meeting=meeting,
+                    title=data["title"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    place=data["place"],
+                    online_url=data["online_url"],
+                    session_number=data["session_number"],
+                )
+            except ValidationFailed as exc:
+                _add_errors(form, exc)
+            else:
+                if result.needs_new_invitations:
+                    messages.warning(
+                        request,
+                        _(
+                            "The meeting was changed after the invitations went out; send "
+                            "them again so that the members learn of the change."
+                        ),
+                    )
+                else:
+                    messages.success(request, _("The meeting was changed."))
+                return _to_detail(meeting)
+    return render(
+        request, "workflow/meeting_form.html", {"form": form, "meeting": meeting}, status=status
+    )
+
+
+@login_required
+@require_POST
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting_services.meeting_cancel(
+                actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The meeting was cancelled."))
+            return _to_detail(meeting)
+    return _render_detail(request, meeting, status=400, cancel_form=form)
+
+
+@login_required
 @require_POST
 def meeting_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_meetings.meeting_get(actor=request.user, pk=pk)
-    result = services.meeting_invite(actor=request.user, meeting_id=meeting.pk)
+    meeting = _meeting_for_running(request, pk)
+    try:
+        result = services.meeting_invite(actor=request.user, meeting_id=meeting.pk)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return _to_detail(meeting)
     if result.is_late:
         messages.warning(
             request,
-            _("Invitations sent to %(count)s people, later than the rules of procedure require.")
-            % {"count": result.recipients},
+            _(
+                "Invitations sent to %(count)s people, later than the rules of procedure require "
+                "(%(days)s days before the meeting). The coordinator is warned."
+            )
+            % {"count": result.recipients, "days": meeting_services.lead_days(meeting)},
         )
     else:
         messages.success(
             request, _("Invitations sent to %(count)s people.") % {"count": result.recipients}
         )
-    return redirect("meetings:meeting_detail", pk=meeting.pk)
+    return _to_detail(meeting)
+
+
+# --- the agenda ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            meeting_services.agenda_item_add(
+                actor=request.user,
+                meeting=meeting,
+                title=form.cleaned_data["title"],
+                presenter=form.cleaned_data["presenter"],
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Agenda item added."))
+            return _to_detail(meeting, "program")
+    return _render_detail(request, meeting, status=400, agenda_form=form)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def agenda_item_edit(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """An item's title and presenter, and the record of its discussion for the minutes."""
+    meeting = _meeting_for_running(request, pk)
+    item = _agenda_item(meeting, item_pk)
+    form = AgendaItemEditForm(
+        request.POST or None,
+        initial={"title": item.title, "presenter": item.presenter, "discussion": item.discussion},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                meeting_services.agenda_item_update(
+                    actor=request.user, item=item, **form.cleaned_data
+                )
+            except ValidationFailed as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Agenda item saved."))
+                return _to_detail(meeting, "program")
+    return render(
+        request,
+        "workflow/meeting_agenda_item.html",
+        {"meeting": meeting, "item": item, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def agenda_item_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    item = _agenda_item(meeting, item_pk)
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    try:
+        meeting_services.agenda_item_move(actor=request.user, item=item, offset=offset)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    return _to_detail(meeting, "program")
+
+
+@login_required
+@require_POST
+def agenda_item_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    item = _agenda_item(meeting, item_pk)
+    try:
+        meeting_services.agenda_item_remove(actor=request.user, item=item)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Agenda item removed."))
+    return _to_detail(meeting, "program")
+
+
+# --- attendance ---------------------------------------------------------------------------------
 
 
 @login_required
 @require_POST
 def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors_meetings.meeting_get(actor=request.user, pk=pk)
+    """One line of the attendance list: a guest by name (or a person given by id)."""
+    meeting = _meeting_for_running(request, pk)
     form = AttendanceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Check the attendance form."))
-        return redirect("meetings:meeting_detail", pk=meeting.pk)
-    person = None
-    if form.cleaned_data["person"]:
-        person = person_list(actor=request.user).filter(pk=form.cleaned_data["person"]).first()
-        if person is None:
-            raise NotFound(_("Person not found."))
-    services.attendance_record(
-        actor=request.user,
-        meeting=meeting,
-        person=person,
-        guest_name=form.cleaned_data["guest_name"],
-        guest_organization=form.cleaned_data["guest_organization"],
-        status=form.cleaned_data["status"],
-        is_signed=form.cleaned_data["is_signed"],
+    if form.is_valid():
+        person = None
+        if form.cleaned_data["person"]:
+            person = person_list(actor=request.user).filter(pk=form.cleaned_data["person"]).first()
+            if person is None:
+                raise NotFound(_("Person not found."))
+        try:
+            services.attendance_record(
+                actor=request.user,
+                meeting=meeting,
+                person=person,
+                guest_name=form.cleaned_data["guest_name"],
+                guest_organization=form.cleaned_data["guest_organization"],
+                status=form.cleaned_data["status"],
+                is_signed=form.cleaned_data["is_signed"],
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Attendance recorded."))
+            return _to_detail(meeting, "attendance")
+    return _render_detail(request, meeting, status=400, guest_form=form)
+
+
+@login_required
+@require_POST
+def meeting_attendance_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendance of every member at once: present / excused / absent, signed or not."""
+    meeting = _meeting_for_running(request, pk)
+    rows = selectors_meetings.meeting_attendance_sheet(meeting)
+    form = AttendanceSheetForm(request.POST, rows=rows)
+    if form.is_valid():
+        entries = form.entries()
+        if form.is_valid():
+            try:
+                saved = meeting_services.attendance_record_many(
+                    actor=request.user,
+                    meeting=meeting,
+                    rows=[
+                        meeting_services.AttendanceInput(
+                            person=person, status=status, is_signed=signed
+                        )
+                        for person, status, signed in entries
+                    ],
+                )
+            except ValidationFailed as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Attendance recorded (%(count)s changed).") % {"count": len(saved)},
+                )
+                return _to_detail(meeting, "attendance")
+    return _render_detail(request, meeting, status=400, sheet_form=form)
+
+
+@login_required
+@require_POST
+def attendance_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    attendance = next((a for a in meeting.attendances.all() if a.pk == attendance_pk), None)
+    if attendance is None:
+        raise NotFound(_("Attendance not found."))
+    try:
+        meeting_services.attendance_remove(actor=request.user, attendance=attendance)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The line was removed from the attendance list."))
+    return _to_detail(meeting, "attendance")
+
+
+@login_required
+@require_POST
+def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    try:
+        services.meeting_mark_held(actor=request.user, meeting=meeting)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The meeting is recorded as held."))
+    return _to_detail(meeting)
+
+
+@login_required
+@require_POST
+def attendance_list_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    try:
+        meeting_services.meeting_attendance_list_generate(actor=request.user, meeting=meeting)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The attendance list for printing is ready to download."))
+    return _to_detail(meeting, "documents")
+
+
+@login_required
+@require_POST
+def attendance_scan_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    form = ScanUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        scan = form.cleaned_data["scan"]
+        try:
+            meeting_services.meeting_attendance_scan_upload(
+                actor=request.user, meeting=meeting, stream=scan, filename=scan.name or ""
+            )
+        except ValidationFailed as exc:  # UploadRejected is one, too
+            errors = getattr(exc, "errors", {}) or {}
+            form.add_error("scan", " ".join(str(e) for e in errors.get("file", [])) or exc.message)
+        else:
+            messages.success(request, _("The signed attendance list was uploaded."))
+            return _to_detail(meeting, "documents")
+    return _render_detail(request, meeting, status=400, scan_form=form)
+
+
+# --- minutes ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def meeting_verifiers(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    # Any person the user may see is accepted here; the service refuses those not present.
+    form = VerifiersForm(request.POST, people=person_list(actor=request.user))
+    if form.is_valid():
+        try:
+            meeting_services.meeting_verifiers_set(
+                actor=request.user, meeting=meeting, persons=form.cleaned_data["verifiers"]
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The minutes verifiers were named."))
+            return _to_detail(meeting, "minutes")
+    form.fields["verifiers"].queryset = selectors_meetings.meeting_present_people(meeting)
+    return _render_detail(request, meeting, status=400, verifiers_form=form)
+
+
+@login_required
+@require_POST
+def minutes_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    try:
+        services.meeting_minutes_generate(actor=request.user, meeting=meeting)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The minutes were generated: for members and for publication."))
+    return _to_detail(meeting, "minutes")
+
+
+@login_required
+@require_POST
+def minutes_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    form = MinutesApproveForm(
+        request.POST, meetings=selectors_meetings.meetings_approving_minutes(meeting)
     )
-    messages.success(request, _("Attendance recorded."))
-    return redirect("meetings:meeting_detail", pk=meeting.pk)
+    if form.is_valid():
+        try:
+            services.meeting_minutes_approve(
+                actor=request.user,
+                meeting=meeting,
+                approved_at_meeting=form.cleaned_data["approved_at_meeting"],
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The minutes are approved."))
+            return _to_detail(meeting, "minutes")
+    return _render_detail(request, meeting, status=400, approve_form=form)
+
+
+@login_required
+@require_POST
+def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_for_running(request, pk)
+    try:
+        services.meeting_minutes_publish(actor=request.user, meeting=meeting)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The minutes are published (the version without names)."))
+    return _to_detail(meeting, "minutes")
 
 
 @login_required

@@ -122,6 +122,10 @@ STORAGES = {
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://komplan")}
+# The longest a rendered anonymous public page stays cached (workflow.public_cache); pages are
+# invalidated on every change anyway, so this only bounds memory and stale templates after a
+# deploy. 0 turns the cache of public pages off.
+KOMPLAN_PUBLIC_CACHE_SECONDS = 600
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -146,6 +150,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Task modules outside <app>/tasks.py that the worker must load.
+CELERY_IMPORTS = ["workflow.tasks_gdpr"]
 CELERY_BEAT_SCHEDULE = {
     "memberships-sync-permissions": {
         "task": "stakeholders.tasks.memberships_sync_due_permissions",
@@ -167,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workflow.tasks_consultation.consultation_digest_send",
         "schedule": int_var("KOMPLAN_CONSULTATION_DIGEST_SECONDS", 3600),
     },
+    "consultation-phase-events": {
+        "task": "workflow.tasks_consultation.consultation_phase_events_record",
+        "schedule": int_var("KOMPLAN_CONSULTATION_REMINDER_SECONDS", 3600),
+    },
     "meetings-warn-uninvited": {
         "task": "workflow.tasks_meetings.meetings_warn_uninvited",
         "schedule": int_var("KOMPLAN_INVITATION_CHECK_SECONDS", 3600),
@@ -174,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
     "resolution-points-remind": {
         "task": "workflow.tasks_meetings.resolution_points_remind",
         "schedule": int_var("KOMPLAN_RESOLUTION_REMINDER_SECONDS", 86400),
+    },
+    "gdpr-retention-pseudonymise": {
+        "task": "workflow.tasks_gdpr.retention_pseudonymise_due",
+        "schedule": 86400,  # daily; the task only tidies and is idempotent
     },
 }
 
@@ -217,3 +231,60 @@ KOMPLAN_COMMENT_RATE_WINDOW_SECONDS = int_var("KOMPLAN_COMMENT_RATE_WINDOW_SECON
 KOMPLAN_PROXY_COUNT = int_var("KOMPLAN_PROXY_COUNT", 0)
 # Origins allowed to frame the embeddable public page (CSP frame-ancestors of that view only).
 KOMPLAN_PUBLIC_EMBED_ORIGINS = list_var("KOMPLAN_PUBLIC_EMBED_ORIGINS", ["*"])
+
+# REST API (config.api): token for systems, session (with CSRF) for the browser; problem+json.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token first: an unauthenticated request then gets 401 with WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Each API view sets config.api.ApiAutoSchema (which adds the problem+json responses).
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "KomPlan API",
+    "DESCRIPTION": (
+        "Planning processes, bodies, documents, decisions, consultations, meetings and "
+        "resolutions of community planning of social services. Authenticate with "
+        "`Authorization: Token <key>` (a per-user token) or the browser session (with CSRF). "
+        "Errors are RFC 9457 `application/problem+json` with a stable `code`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TerritoryKindEnum": "stakeholders.models.Territory.Kind",
+        "OrganizationKindEnum": "stakeholders.models.Organization.Kind",
+        "BodyKindEnum": "stakeholders.models.Body.Kind",
+        "ProcessBodyKindEnum": "workflow.api.serializers.PROCESS_BODY_KINDS",
+        "DocumentKindEnum": "documents.models.Document.Kind",
+        "GeneratedKindEnum": "documents.models.plan.DocumentKind",
+        "VersionStatusEnum": "documents.models.DocumentVersion.Status",
+        "GenerationStateEnum": "documents.models.GenerationJob.State",
+        "StageEnum": "workflow.models.Stage",
+        "DecisionStatusEnum": "workflow.models.Decision.Status",
+        "ConsultationStatusEnum": "workflow.models.ConsultationPeriod.Status",
+        "MeetingKindEnum": "workflow.models.Meeting.Kind",
+        "MeetingStateEnum": "workflow.models.Meeting.State",
+        "AttendanceStatusEnum": "workflow.models.Attendance.Status",
+        "PointStatusEnum": "workflow.models.ResolutionPoint.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema_postprocess",
+    ],
+    # Swagger UI from a pinned CDN release; config.api.SwaggerView widens the CSP for it.
+    "SWAGGER_UI_DIST": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14",
+    "SWAGGER_UI_FAVICON_HREF": (
+        "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/favicon-32x32.png"
+    ),
+}

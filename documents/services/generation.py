@@ -38,10 +38,11 @@ from documents.models.plan import (
 )
 from documents.plan_selectors import PlanTree, plan_tree_load
 from documents.services import rendering
-from documents.services.plan import can_edit_whole_plan, can_view_plan
+from documents.services.plan import can_view_plan
 from stakeholders import roles
 from stakeholders.exceptions import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Territory
+from stakeholders.permissions import has_object_permission
 from stakeholders.services import Actor, record_save
 
 logger = logging.getLogger(__name__)
@@ -374,7 +375,8 @@ def generation_request(
     """
     if not can_view_plan(actor, process):
         raise NotFound(_("Planning process not found."))
-    if not can_edit_whole_plan(actor, process):
+    # Generating adds a document version: the right of uploading (not merely of editing the plan).
+    if not has_object_permission(actor, roles.EDIT_DRAFT, process):
         raise PermissionDenied(_("You may not generate documents of this process."))
     if kind not in DocumentKind.values:
         raise ValidationFailed(_("Unknown kind of document."), errors={"kind": [kind]})

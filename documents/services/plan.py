@@ -4,8 +4,8 @@ and the project pipeline.
 Who may edit (checked by :func:`plan_edit_scope` before every write):
 
 * a user who may not see the process (``workflow.view_planningprocess``) gets ``NotFound``;
-* the coordinator and the methodologist (``workflow.edit_draft`` on the process) and superusers
-  edit everything;
+* the coordinator and the methodologist (``workflow.edit_draft`` on the process), the voting
+  members of the steering group (``workflow.approve_stage``) and superusers edit everything;
 * a working-group member edits only the priorities owned by a working group on which they hold
   ``stakeholders.edit_target_group_part``, with their measures, activities, costs and the
   pipeline items linked to those measures;
@@ -13,8 +13,15 @@ Who may edit (checked by :func:`plan_edit_scope` before every write):
 
 Every service runs in a transaction, validates (``full_clean``) and records the actor and a
 reason in the history. Deletions remove children one by one so that each gets a history row
-with its actor. Numbers are hierarchical: renumbering a priority or a measure renumbers its
-subtree.
+with its actor.
+
+Numbers are hierarchical ("1", "1.2", "1.2.3") and follow the position of a node among its
+siblings: a node created without a number gets the next one under its parent, deleting a node
+closes the gap behind it, and moving a node (up, down, or under another parent) renumbers its
+old and new siblings. Renumbering a priority or a measure renumbers its subtree. Sibling rows are
+locked (parent first, then siblings by id) while they are renumbered. A working-group member may
+renumber only nodes of their own part: deleting or moving a priority that would shift another
+group's numbers is left to the coordinator.
 """
 
 from __future__ import annotations
@@ -36,6 +43,18 @@ from documents.models.plan import (
     ProjectPipelineItem,
     Vision,
 )
+from documents.services.plan_numbering import (
+    lock,
+    locked_siblings,
+    moved,
+    next_number,
+    numbers_in_use,
+    pick,
+    place,
+    renumber,
+    renumbered,
+    set_number,
+)
 from stakeholders import roles
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, Organization, TargetGroup
@@ -53,8 +72,13 @@ def can_view_plan(actor: Actor, process: Process) -> bool:
     return _has(actor, roles.VIEW_PROCESS, process)
 
 
+# The coordinator and the methodologist draft the plan; the steering group's voting members
+# steer it and settle comments into it. Either edits the whole plan.
+WHOLE_PLAN_PERMISSIONS = (roles.EDIT_DRAFT, roles.APPROVE_STAGE)
+
+
 def can_edit_whole_plan(actor: Actor, process: Process) -> bool:
-    return _has(actor, roles.EDIT_DRAFT, process)
+    return any(_has(actor, perm, process) for perm in WHOLE_PLAN_PERMISSIONS)
 
 
 def can_edit_working_group_part(actor: Actor, working_group: Body | None) -> bool:
@@ -69,7 +93,9 @@ def _require_view(actor: Actor, process: Process) -> None:
 def _require_whole_plan(actor: Actor, process: Process) -> None:
     _require_view(actor, process)
     if not can_edit_whole_plan(actor, process):
-        raise PermissionDenied(_("Only the coordinator or the methodologist may edit this."))
+        raise PermissionDenied(
+            _("Only the coordinator, the methodologist or the steering group may edit this.")
+        )
 
 
 def _require_part(actor: Actor, process: Process, *working_groups: Body | None) -> None:
@@ -118,9 +144,18 @@ def _check_same_process(process: Process, *objects: Any, field: str) -> None:
             )
 
 
-def _renumber(obj: Measure | Activity, old_prefix: str, new_prefix: str, *, actor: Actor) -> None:
-    obj.number = new_prefix + obj.number[len(old_prefix) :]
-    record_save(obj, actor=actor, reason=_("Renumbered with its parent"))
+def _require_renumbering(actor: Actor, process: Process, priorities: Sequence[Priority]) -> None:
+    """Renumbering priorities changes the numbers of their parts: the actor must edit each."""
+    if not priorities or can_edit_whole_plan(actor, process):
+        return
+    if all(can_edit_working_group_part(actor, p.working_group) for p in priorities):
+        return
+    raise PermissionDenied(
+        _(
+            "This would renumber the priorities of other working groups; ask the coordinator "
+            "to make the change."
+        )
+    )
 
 
 # --- vision and text chapters -----------------------------------------------------------------
@@ -152,22 +187,32 @@ def plan_section_set(
 PRIORITY_FIELDS = ("number", "title", "description", "working_group", "order")
 
 
+def _priority_siblings(process_id: int) -> list[Priority]:
+    return locked_siblings(
+        Priority.objects.filter(process_id=process_id).select_related("working_group")
+    )
+
+
 @transaction.atomic
 def plan_priority_create(
     *,
     actor: Actor,
     process: Process,
-    number: str,
     title: str,
+    number: str | None = None,
     description: str = "",
     working_group: Body | None = None,
     target_groups: Sequence[TargetGroup] = (),
     order: int = 0,
     reason: str = "",
 ) -> Priority:
-    """Add a priority. Needs: edit_draft, or the working group's edit_target_group_part (a
-    working-group member may add priorities to their own group's part only)."""
+    """Add a priority; without ``number`` it gets the next free one. Needs: edit the whole plan,
+    or the working group's edit_target_group_part (a working-group member may add priorities to
+    their own group's part only)."""
     _require_part(actor, process, working_group)
+    if number is None:
+        lock(type(process), process.pk)
+        number = next_number("", numbers_in_use(Priority, process.pk, ""))
     priority = record_save(
         Priority(
             process=process,
@@ -207,20 +252,53 @@ def plan_priority_update(
     if priority.number != old_number:
         old_prefix, new_prefix = f"{old_number}.", f"{priority.number}."
         for measure in priority.measures.all():
-            _renumber(measure, old_prefix, new_prefix, actor=actor)
+            renumber(measure, old_prefix, new_prefix, actor=actor)
         for activity in Activity.objects.filter(measure__priority=priority):
-            _renumber(activity, old_prefix, new_prefix, actor=actor)
+            renumber(activity, old_prefix, new_prefix, actor=actor)
+    return priority
+
+
+@transaction.atomic
+def plan_priority_move(
+    *, actor: Actor, priority: Priority, position: int, reason: str = ""
+) -> Priority:
+    """Move a priority to ``position`` (1-based) among the priorities of its process and
+    renumber them (with their subtrees). Needs: edit the priority's part and the part of every
+    priority whose number changes."""
+    lock(type(priority.process), priority.process_id)
+    siblings = _priority_siblings(priority.process_id)
+    priority = pick(siblings, priority.pk)
+    process = priority.process
+    _require_part(actor, process, priority.working_group)
+    ordered = moved(siblings, priority, position)
+    _require_renumbering(actor, process, renumbered(ordered, ""))
+    place(
+        ordered,
+        prefix="",
+        in_use={p.number for p in siblings},
+        actor=actor,
+        reason=reason or _("Priority moved"),
+    )
     return priority
 
 
 @transaction.atomic
 def plan_priority_delete(*, actor: Actor, priority: Priority, reason: str = "") -> None:
-    """Delete a priority with its measures, activities and costs (each recorded)."""
-    _require_part(actor, priority.process, priority.working_group)
+    """Delete a priority with its measures, activities and costs (each recorded), and close the
+    gap in the numbers of the priorities after it."""
+    lock(type(priority.process), priority.process_id)
+    siblings = _priority_siblings(priority.process_id)
+    priority = pick(siblings, priority.pk)
+    process = priority.process
+    _require_part(actor, process, priority.working_group)
+    remaining = [p for p in siblings if p.pk != priority.pk]
+    _require_renumbering(actor, process, renumbered(remaining, ""))
     reason = reason or _("Priority deleted")
     for measure in priority.measures.all():
         _measure_delete(measure, actor=actor, reason=reason)
     _delete(priority, actor=actor, reason=reason)
+    in_use = {p.number for p in remaining}
+    place(remaining, prefix="", in_use=in_use, actor=actor, reason=reason)
 
 
 # --- measures ---------------------------------------------------------------------------------
@@ -228,20 +306,29 @@ def plan_priority_delete(*, actor: Actor, priority: Priority, reason: str = "") 
 MEASURE_FIELDS = ("number", "title", "goal", "indicators", "order")
 
 
+def _measure_siblings(priority_id: int) -> list[Measure]:
+    return locked_siblings(Measure.objects.filter(priority_id=priority_id))
+
+
 @transaction.atomic
 def plan_measure_create(
     *,
     actor: Actor,
     priority: Priority,
-    number: str,
     title: str,
+    number: str | None = None,
     goal: str = "",
     indicators: str = "",
     order: int = 0,
     reason: str = "",
 ) -> Measure:
-    """Add a measure under a priority (number "<priority>.<n>")."""
+    """Add a measure under a priority (number "<priority>.<n>"; without ``number`` the next
+    one). Needs: edit the priority's part."""
     _require_part(actor, priority.process, priority.working_group)
+    if number is None:
+        lock(Priority, priority.pk)
+        prefix = f"{priority.number}."
+        number = next_number(prefix, numbers_in_use(Measure, priority.process_id, prefix))
     return record_save(
         Measure(
             priority=priority,
@@ -259,9 +346,15 @@ def plan_measure_create(
 
 @transaction.atomic
 def plan_measure_update(
-    *, actor: Actor, measure: Measure, reason: str = "", **fields: Any
+    *,
+    actor: Actor,
+    measure: Measure,
+    priority: Priority | None = None,
+    reason: str = "",
+    **fields: Any,
 ) -> Measure:
-    """Change a measure; a new number renumbers its activities."""
+    """Change a measure; a new number renumbers its activities. A different ``priority`` moves
+    the measure there, as the last one (:func:`plan_measure_move`)."""
     measure = Measure.objects.select_for_update().select_related("priority").get(pk=measure.pk)
     _require_part(actor, measure.priority.process, measure.priority.working_group)
     old_number = measure.number
@@ -269,7 +362,52 @@ def plan_measure_update(
     record_save(measure, actor=actor, reason=reason or _("Measure edited"))
     if measure.number != old_number:
         for activity in measure.activities.all():
-            _renumber(activity, f"{old_number}.", f"{measure.number}.", actor=actor)
+            renumber(activity, f"{old_number}.", f"{measure.number}.", actor=actor)
+    if priority is not None and priority.pk != measure.priority_id:
+        measure = plan_measure_move(actor=actor, measure=measure, priority=priority, reason=reason)
+    return measure
+
+
+@transaction.atomic
+def plan_measure_move(
+    *,
+    actor: Actor,
+    measure: Measure,
+    priority: Priority | None = None,
+    position: int | None = None,
+    reason: str = "",
+) -> Measure:
+    """Move a measure to ``position`` (1-based; None: last) under ``priority`` (None: its own)
+    and renumber the measures (with their activities) of the old and the new priority.
+    Needs: edit the part of both priorities."""
+    source_id = Measure.objects.values_list("priority_id", flat=True).get(pk=measure.pk)
+    target_id = priority.pk if priority is not None else source_id
+    lock(Priority, source_id, target_id)
+    source = Priority.objects.select_related("working_group").get(pk=source_id)
+    target = Priority.objects.select_related("working_group").get(pk=target_id)
+    _check_same_process(source.process, target, field="priority")
+    _require_part(actor, source.process, source.working_group, target.working_group)
+    reason = reason or _("Measure moved")
+    siblings = _measure_siblings(source.pk)
+    measure = pick(siblings, measure.pk)
+    source_prefix = f"{source.number}."
+    if target.pk == source.pk:
+        in_use = {m.number for m in siblings}
+        ordered = moved(siblings, measure, position)
+        place(ordered, prefix=source_prefix, in_use=in_use, actor=actor, reason=reason)
+        return measure
+    target_siblings = _measure_siblings(target.pk)
+    target_prefix = f"{target.number}."
+    target_in_use = numbers_in_use(Measure, target.process_id, target_prefix)
+    measure.priority = target
+    spare = next_number(target_prefix, target_in_use)
+    set_number(measure, spare, actor=actor, reason=reason)
+    target_in_use.add(spare)
+    remaining = [m for m in siblings if m.pk != measure.pk]
+    in_use = {m.number for m in remaining}
+    place(remaining, prefix=source_prefix, in_use=in_use, actor=actor, reason=reason)
+    ordered = moved([*target_siblings, measure], measure, position)
+    place(ordered, prefix=target_prefix, in_use=target_in_use, actor=actor, reason=reason)
     return measure
 
 
@@ -281,8 +419,18 @@ def _measure_delete(measure: Measure, *, actor: Actor, reason: str) -> None:
 
 @transaction.atomic
 def plan_measure_delete(*, actor: Actor, measure: Measure, reason: str = "") -> None:
-    _require_part(actor, measure.priority.process, measure.priority.working_group)
-    _measure_delete(measure, actor=actor, reason=reason or _("Measure deleted"))
+    """Delete a measure with its activities and costs (each recorded) and close the gap in the
+    numbers of the measures after it. Needs: edit the priority's part."""
+    priority = Priority.objects.select_related("working_group").get(pk=measure.priority_id)
+    _require_part(actor, priority.process, priority.working_group)
+    lock(Priority, priority.pk)
+    siblings = _measure_siblings(priority.pk)
+    measure = pick(siblings, measure.pk)
+    reason = reason or _("Measure deleted")
+    _measure_delete(measure, actor=actor, reason=reason)
+    remaining = [m for m in siblings if m.pk != measure.pk]
+    in_use = {m.number for m in remaining}
+    place(remaining, prefix=f"{priority.number}.", in_use=in_use, actor=actor, reason=reason)
 
 
 # --- activities -------------------------------------------------------------------------------
@@ -311,22 +459,31 @@ class CostInput:
     year: int | None = None
 
 
+def _activity_siblings(measure_id: int) -> list[Activity]:
+    return locked_siblings(Activity.objects.filter(measure_id=measure_id))
+
+
 @transaction.atomic
 def plan_activity_create(
     *,
     actor: Actor,
     measure: Measure,
-    number: str,
     title: str,
+    number: str | None = None,
     target_groups: Sequence[TargetGroup] = (),
     partners: Sequence[Organization] = (),
     costs: Sequence[CostInput] = (),
     reason: str = "",
     **fields: Any,
 ) -> Activity:
-    """Add an activity under a measure (number "<measure>.<n>") with its estimated costs."""
+    """Add an activity under a measure (number "<measure>.<n>"; without ``number`` the next
+    one) with its estimated costs. Needs: edit the measure's part."""
     priority = measure.priority
     _require_part(actor, priority.process, priority.working_group)
+    if number is None:
+        lock(Measure, measure.pk)
+        prefix = f"{measure.number}."
+        number = next_number(prefix, numbers_in_use(Activity, measure.process_id, prefix))
     activity = Activity(measure=measure, process_id=measure.process_id, number=number, title=title)
     _apply(activity, fields, ACTIVITY_FIELDS)
     record_save(activity, actor=actor, reason=reason or _("Activity added"))
@@ -343,13 +500,15 @@ def plan_activity_update(
     *,
     actor: Actor,
     activity: Activity,
+    measure: Measure | None = None,
     target_groups: Sequence[TargetGroup] | None = None,
     partners: Sequence[Organization] | None = None,
     costs: Sequence[CostInput] | None = None,
     reason: str = "",
     **fields: Any,
 ) -> Activity:
-    """Change an activity; ``costs`` (when given) replace all its estimated costs."""
+    """Change an activity; ``costs`` (when given) replace all its estimated costs. A different
+    ``measure`` moves the activity there, as the last one (:func:`plan_activity_move`)."""
     activity = (
         Activity.objects.select_for_update().select_related("measure__priority").get(pk=activity.pk)
     )
@@ -364,6 +523,53 @@ def plan_activity_update(
         activity.partners.set(partners)
     if costs is not None:
         _costs_replace(activity, costs, actor=actor, reason=reason)
+    if measure is not None and measure.pk != activity.measure_id:
+        activity = plan_activity_move(
+            actor=actor, activity=activity, measure=measure, reason=reason
+        )
+    return activity
+
+
+@transaction.atomic
+def plan_activity_move(
+    *,
+    actor: Actor,
+    activity: Activity,
+    measure: Measure | None = None,
+    position: int | None = None,
+    reason: str = "",
+) -> Activity:
+    """Move an activity to ``position`` (1-based; None: last) under ``measure`` (None: its own)
+    and renumber the activities of the old and the new measure. Needs: edit both parts."""
+    source_id = Activity.objects.values_list("measure_id", flat=True).get(pk=activity.pk)
+    target_id = measure.pk if measure is not None else source_id
+    lock(Measure, source_id, target_id)
+    source = Measure.objects.select_related("priority__working_group").get(pk=source_id)
+    target = Measure.objects.select_related("priority__working_group").get(pk=target_id)
+    process = source.priority.process
+    _check_same_process(process, target, field="measure")
+    _require_part(actor, process, source.priority.working_group, target.priority.working_group)
+    reason = reason or _("Activity moved")
+    siblings = _activity_siblings(source.pk)
+    activity = pick(siblings, activity.pk)
+    source_prefix = f"{source.number}."
+    if target.pk == source.pk:
+        in_use = {a.number for a in siblings}
+        ordered = moved(siblings, activity, position)
+        place(ordered, prefix=source_prefix, in_use=in_use, actor=actor, reason=reason)
+        return activity
+    target_siblings = _activity_siblings(target.pk)
+    target_prefix = f"{target.number}."
+    target_in_use = numbers_in_use(Activity, target.process_id, target_prefix)
+    activity.measure = target
+    spare = next_number(target_prefix, target_in_use)
+    set_number(activity, spare, actor=actor, reason=reason)
+    target_in_use.add(spare)
+    remaining = [a for a in siblings if a.pk != activity.pk]
+    in_use = {a.number for a in remaining}
+    place(remaining, prefix=source_prefix, in_use=in_use, actor=actor, reason=reason)
+    ordered = moved([*target_siblings, activity], activity, position)
+    place(ordered, prefix=target_prefix, in_use=target_in_use, actor=actor, reason=reason)
     return activity
 
 
@@ -398,9 +604,18 @@ def _activity_delete(activity: Activity, *, actor: Actor, reason: str) -> None:
 
 @transaction.atomic
 def plan_activity_delete(*, actor: Actor, activity: Activity, reason: str = "") -> None:
-    priority = activity.measure.priority
-    _require_part(actor, priority.process, priority.working_group)
-    _activity_delete(activity, actor=actor, reason=reason or _("Activity deleted"))
+    """Delete an activity with its costs (each recorded) and close the gap in the numbers of
+    the activities after it. Needs: edit the measure's part."""
+    measure = Measure.objects.select_related("priority__working_group").get(pk=activity.measure_id)
+    _require_part(actor, measure.priority.process, measure.priority.working_group)
+    lock(Measure, measure.pk)
+    siblings = _activity_siblings(measure.pk)
+    activity = pick(siblings, activity.pk)
+    reason = reason or _("Activity deleted")
+    _activity_delete(activity, actor=actor, reason=reason)
+    remaining = [a for a in siblings if a.pk != activity.pk]
+    in_use = {a.number for a in remaining}
+    place(remaining, prefix=f"{measure.number}.", in_use=in_use, actor=actor, reason=reason)
 
 
 # --- project pipeline -------------------------------------------------------------------------

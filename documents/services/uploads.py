@@ -57,7 +57,7 @@ def upload_check(*, stream: IO[bytes] | bytes, filename: str) -> CheckedUpload:
     if len(data) > limit:
         raise reject(
             "too_large",
-            _too_large_message(limit),
+            too_large_message(limit),
         )
     return CheckedUpload(
         data=data,
@@ -66,7 +66,7 @@ def upload_check(*, stream: IO[bytes] | bytes, filename: str) -> CheckedUpload:
     )
 
 
-def _too_large_message(limit: int) -> str:
+def too_large_message(limit: int) -> str:
     from django.utils.translation import gettext as _
 
     return _("The file is too large: the limit is %(limit)s MB.") % {

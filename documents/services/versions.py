@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from audit.models import AuditEvent
+from audit.services import actor_id_of, audit_record
 from documents import checks, permissions
 from documents.exceptions import (
     IntegrityProblem,
@@ -261,11 +263,37 @@ def _transition(
 ) -> DocumentVersion:
     try:
         getattr(version, method)()
-        return record_save(version, actor=actor, reason=reason)
+        version = record_save(version, actor=actor, reason=reason)
     except (ConcurrentTransition, TransitionNotAllowed) as exc:
         raise VersionStateConflict(
             _("Someone else has just changed the state of this version.")
         ) from exc
+    audit_record(
+        process_id=version.document.process_id,
+        kind=_AUDIT_KINDS[method],
+        actor_id=actor_id_of(actor),
+        obj=version,
+        payload={
+            "document_id": version.document_id,
+            "document_kind": version.document.kind,
+            "number": version.number,
+            "status": version.status,
+            "sha256": version.sha256,
+            "size": version.size,
+            "decision_id": version.approved_by_decision_id or version.returned_by_decision_id,
+            "superseded_by_id": version.superseded_by_id,
+        },
+    )
+    return version
+
+
+_AUDIT_KINDS = {
+    "submit": AuditEvent.Kind.VERSION_SUBMITTED,
+    "approve": AuditEvent.Kind.VERSION_APPROVED,
+    "return_to_author": AuditEvent.Kind.VERSION_RETURNED,
+    "publish": AuditEvent.Kind.VERSION_PUBLISHED,
+    "supersede": AuditEvent.Kind.VERSION_SUPERSEDED,
+}
 
 
 def _require_status(version: DocumentVersion, *allowed: str) -> None:

@@ -108,24 +108,26 @@ def test_orm_delete_is_refused_for_instances_and_querysets(submitted):
     assert DocumentVersion.objects.filter(pk=submitted.pk).exists()
 
 
-def test_the_database_refuses_a_version_without_checksum_or_size(submitted):
+def test_the_database_refuses_a_version_without_checksum_or_size(cycle):
+    # A draft, so that the check constraint answers (a submitted version is also guarded by the
+    # PostgreSQL trigger, tests/documents/test_db_immutability.py).
+    draft = upload(cycle, make_document(cycle), DOCX)
     with pytest.raises(IntegrityError), transaction.atomic():
-        DocumentVersion.objects.filter(pk=submitted.pk).update(sha256="")
+        DocumentVersion.objects.filter(pk=draft.pk).update(sha256="")
     with pytest.raises(IntegrityError), transaction.atomic():
-        DocumentVersion.objects.filter(pk=submitted.pk).update(size=0)
+        DocumentVersion.objects.filter(pk=draft.pk).update(size=0)
 
 
 def test_the_database_allows_one_published_version_per_document(cycle):
     document = make_document(cycle)
     first = submit_approve_publish(cycle, upload(cycle, document, DOCX))
     second = upload(cycle, document, DOCX)
+    second = services.version_submit(actor=cycle.users["methodologist"], version=second)
+    second = samples.approve(cycle, second)
+    # approved → published is an allowed move: only the one-published rule refuses it.
     with pytest.raises(IntegrityError), transaction.atomic():
         DocumentVersion.objects.filter(pk=second.pk).update(
-            status="published",
-            submitted_at=first.submitted_at,
-            approved_at=first.approved_at,
-            approved_by_decision=first.approved_by_decision,
-            published_at=first.published_at,
+            status="published", published_at=first.published_at
         )
 
 

@@ -268,6 +268,21 @@ ACTIONS: dict[str, Action] = {
     "add pipeline item without measure": lambda u, w, p: services.plan_pipeline_item_create(
         actor=u, process=w.process, title="Sociální bydlení"
     ),
+    "move seniors' measure under the priority of disabled people": (
+        lambda u, w, p: services.plan_measure_move(actor=u, measure=p["m11"], priority=p["p2"])
+    ),
+    "move seniors' priority behind the others": lambda u, w, p: services.plan_priority_move(
+        actor=u, priority=p["p1"], position=3
+    ),
+    "delete seniors' priority (renumbers the others)": (
+        lambda u, w, p: services.plan_priority_delete(actor=u, priority=p["p1"])
+    ),
+    "move the cross-cutting priority": lambda u, w, p: services.plan_priority_move(
+        actor=u, priority=p["p3"], position=1
+    ),
+    "delete disabled people's activity": lambda u, w, p: services.plan_activity_delete(
+        actor=u, activity=p["a21"]
+    ),
 }
 
 EVERYTHING = dict.fromkeys(ACTIONS, OK)
@@ -288,6 +303,7 @@ DISABLED_PART = {
     "edit disabled people's priority": OK,
     "edit disabled people's activity": OK,
     "delete disabled people's measure": OK,
+    "delete disabled people's activity": OK,
 }
 
 EXPECTED: dict[str, dict[str, str]] = {
@@ -296,8 +312,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "methodologist": EVERYTHING,
     "wg_member": SENIORS_PART,
     "other_wg_member": DISABLED_PART,
-    "sg_member": SEES_ONLY,
-    "sg_chair": SEES_ONLY,
+    "sg_member": EVERYTHING,
+    "sg_chair": EVERYTHING,
     "sg_secretary": SEES_ONLY,
     "auditor": SEES_ONLY,
     "board_secretary": SEES_ONLY,
@@ -400,3 +416,110 @@ def test_tree_of_an_invisible_process_is_not_found(world):
     build_plan(world)
     with pytest.raises(NotFound):
         plan_tree_get(actor=world.users["other_coordinator"], process=world.process)
+
+
+# --- positional numbering: create, move, delete ------------------------------------------------
+
+
+def _numbers(model: Any, **filters: Any) -> list[str]:
+    rows = model.objects.filter(**filters).values_list("number", flat=True)
+    return sorted(rows, key=lambda n: tuple(int(p) for p in n.split(".")))
+
+
+def test_nodes_created_without_a_number_get_the_next_one(world):
+    plan = build_plan(world)
+    actor = world.users["wg_member"]
+    measure = services.plan_measure_create(actor=actor, priority=plan["p1"], title="Nové")
+    first = services.plan_activity_create(actor=actor, measure=measure, title="A")
+    second = services.plan_activity_create(actor=actor, measure=measure, title="B")
+    priority = services.plan_priority_create(
+        actor=actor, process=world.process, title="Další", working_group=world.wg_seniors
+    )
+    assert (measure.number, first.number, second.number) == ("1.2", "1.2.1", "1.2.2")
+    assert priority.number == "4"
+
+
+def test_deleting_closes_the_gap_and_renumbers_subtrees(world):
+    plan = build_plan(world, activities_per_measure=3)
+    actor = world.superuser
+    m12 = services.plan_measure_create(actor=actor, priority=plan["p1"], title="Druhé")
+    a121 = services.plan_activity_create(actor=actor, measure=m12, title="Pod druhým")
+    services.plan_activity_delete(actor=actor, activity=plan["a11"], reason="Duplicita")
+    assert _numbers(Activity, measure=plan["m11"]) == ["1.1.1", "1.1.2"]
+    services.plan_measure_delete(actor=actor, measure=plan["m11"], reason="Sloučeno")
+    assert Measure.objects.get(pk=m12.pk).number == "1.1"
+    assert Activity.objects.get(pk=a121.pk).number == "1.1.1"
+    services.plan_priority_delete(actor=actor, priority=plan["p1"], reason="Zrušeno")
+    assert _numbers(Priority, process=world.process) == ["1", "2"]
+    assert Measure.objects.get(pk=plan["m21"].pk).number == "1.1"
+    assert Activity.objects.get(pk=plan["a21"].pk).number == "1.1.1"
+    renumbered = Activity.history.filter(id=plan["a21"].pk).first()
+    assert renumbered.history_user_id == actor.pk
+    assert renumbered.number == "1.1.1"
+
+
+def test_moving_swaps_siblings_without_breaking_uniqueness(world):
+    plan = build_plan(world, activities_per_measure=3)
+    actor = world.users["wg_member"]
+    ids = list(
+        Activity.objects.filter(measure=plan["m11"]).order_by("number").values_list("pk", flat=True)
+    )
+    services.plan_activity_move(actor=actor, activity=Activity.objects.get(pk=ids[2]), position=1)
+    assert [Activity.objects.get(pk=pk).number for pk in ids] == ["1.1.2", "1.1.3", "1.1.1"]
+    services.plan_activity_move(actor=actor, activity=Activity.objects.get(pk=ids[2]), position=2)
+    assert [Activity.objects.get(pk=pk).number for pk in ids] == ["1.1.1", "1.1.3", "1.1.2"]
+    coordinator = world.users["coordinator"]
+    services.plan_priority_move(actor=coordinator, priority=plan["p3"], position=1)
+    assert [Priority.objects.get(pk=plan[k].pk).number for k in ("p3", "p1", "p2")] == [
+        "1",
+        "2",
+        "3",
+    ]
+    assert _numbers(Activity, measure=plan["m11"]) == ["2.1.1", "2.1.2", "2.1.3"]
+    assert Measure.objects.get(pk=plan["m31"].pk).number == "1.1"
+
+
+def test_moving_under_another_parent_renumbers_both_sides(world):
+    plan = build_plan(world, activities_per_measure=3)
+    actor = world.superuser
+    moving = Activity.objects.get(measure=plan["m11"], number="1.1.1")
+    services.plan_activity_move(actor=actor, activity=moving, measure=plan["m21"], position=1)
+    moving.refresh_from_db()
+    assert (moving.measure_id, moving.number) == (plan["m21"].pk, "2.1.1")
+    assert _numbers(Activity, measure=plan["m21"]) == ["2.1.1", "2.1.2"]
+    assert _numbers(Activity, measure=plan["m11"]) == ["1.1.1", "1.1.2"]
+    services.plan_measure_move(actor=actor, measure=plan["m21"], priority=plan["p1"])
+    measure = Measure.objects.get(pk=plan["m21"].pk)
+    assert (measure.priority_id, measure.number) == (plan["p1"].pk, "1.2")
+    assert _numbers(Activity, measure=measure) == ["1.2.1", "1.2.2"]
+    assert Activity.objects.get(pk=moving.pk).process_id == world.process.pk
+
+
+def test_a_working_group_member_may_delete_their_last_priority(world):
+    plan = build_plan(world)
+    member = world.users["wg_member"]
+    own = services.plan_priority_create(
+        actor=member, process=world.process, title="Omylem", working_group=world.wg_seniors
+    )
+    services.plan_priority_delete(actor=member, priority=own, reason="Omyl")
+    assert _numbers(Priority, process=world.process) == ["1", "2", "3"]
+    with pytest.raises(PermissionDenied):
+        services.plan_priority_delete(actor=member, priority=plan["p1"])
+    assert Priority.objects.filter(pk=plan["p1"].pk).exists()
+
+
+def test_moving_into_another_process_is_refused(world):
+    plan = build_plan(world)
+    foreign = services.plan_priority_create(
+        actor=world.superuser, process=world.other_process, title="Cizí"
+    )
+    foreign_measure = services.plan_measure_create(
+        actor=world.superuser, priority=foreign, title="Cizí opatření"
+    )
+    with pytest.raises(ValidationFailed):
+        services.plan_measure_move(actor=world.superuser, measure=plan["m11"], priority=foreign)
+    with pytest.raises(ValidationFailed):
+        services.plan_activity_move(
+            actor=world.superuser, activity=plan["a11"], measure=foreign_measure
+        )
+    assert Activity.objects.get(pk=plan["a11"].pk).number == "1.1.1"

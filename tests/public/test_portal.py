@@ -188,19 +188,38 @@ def test_the_published_settlement_shows_no_personal_data(cycle, client):
     assert comment.receipt_number in body
 
 
-def test_query_counts_do_not_grow_with_documents_or_comments(cycle, client):
+def test_query_counts_do_not_grow_with_documents_comments_news_or_meetings(cycle, client):
+    from django.core.cache import cache
+
+    from workflow.models import Meeting
+    from workflow.services import meetings as meeting_services
+
     consultation = schedule(cycle)
     process_url = reverse("public:process", args=[cycle.process.pk])
+    embed_url = reverse("public:process_embed", args=[cycle.process.pk])
+    paths = (process_url, embed_url, url(consultation))
 
-    def count(path):
+    def count(path, *, cached):
+        if not cached:
+            cache.clear()  # the rendering itself, as on the first visit after a change
         with CaptureQueriesContext(connection) as queries:
             assert client.get(path).status_code == 200
         return len(queries)
 
-    small = (count(process_url), count(url(consultation)))
+    def counts():
+        return [(count(p, cached=False), count(p, cached=True)) for p in paths]
+
+    small = counts()
     for i in range(5):
         published_version(cycle.process, cycle.steering_group, title=f"Analýza {i}")
         services.news_item_publish(actor=cycle.coordinator, process=cycle.process, title=f"N{i}")
+        meeting_services.meeting_create(
+            actor=cycle.coordinator,
+            kind=Meeting.Kind.PUBLIC_HEARING,
+            title=f"Projednání {i}",
+            process=cycle.process,
+            starts_at=timezone.now() + dt.timedelta(days=i + 1),
+        )
         services.comment_submit_public(
             consultation_id=consultation.pk,
             name="A",
@@ -209,9 +228,45 @@ def test_query_counts_do_not_grow_with_documents_or_comments(cycle, client):
             consents_to_processing=True,
             idempotency_token=uuid.uuid4(),
         )
-    large = (count(process_url), count(url(consultation)))
+    large = counts()
     assert small == large
-    assert large[0] <= 8 and large[1] <= 8
+    assert all(rendered <= 8 and cached == 0 for rendered, cached in large), large
+
+
+def test_the_settlement_page_reads_a_fixed_number_of_queries(cycle, client):
+    from django.core.cache import cache
+
+    def rendered_queries(consultation):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url(consultation))
+        assert response.status_code == 200
+        rows = response.content.decode().count("Vzato na vědomí")
+        assert rows == consultation.comments.filter(justification="Vzato na vědomí").count()
+        return len(queries)
+
+    one, _comment = _settled_and_published(cycle, "Text")
+    many, _comment = _settled_and_published(cycle, "Text")
+    with time_machine.travel(dt.datetime(2026, 9, 2, 12, tzinfo=UTC), tick=False):
+        more = [
+            Comment(
+                consultation=many,
+                number=n,
+                receipt_number=f"2026-{n:04d}",
+                channel=Comment.Channel.PAPER,
+                received_at=timezone.now(),
+                text=f"Připomínka {n}",
+                comment_type=Comment.Type.FORMAL,
+                decision=Comment.Decision.NOTED,
+                justification="Vzato na vědomí",
+                decided_at=timezone.now(),
+                pseudonym=f"Občan {n}",
+            )
+            for n in range(2, 12)
+        ]
+        for comment in more:
+            comment.save()
+    assert rendered_queries(one) == rendered_queries(many)
 
 
 def test_only_the_embed_view_may_be_framed(cycle, client, settings):

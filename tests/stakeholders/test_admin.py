@@ -247,16 +247,20 @@ def test_only_superusers_add_processes_through_the_service(client, world):
     assert process.history.get().history_user == world.superuser
 
 
-def test_superuser_deletes_a_process_and_its_rows_go_with_it(client, world):
+def test_a_process_with_an_audit_trail_cannot_be_deleted_even_by_a_superuser(client, world):
+    """The audit trail of a process is kept for the ESF retention period: the admin names the
+    protecting events instead of deleting (a process that will not go on is cancelled)."""
+    from audit.models import AuditEvent
+
     process_id = world.process.pk
+    assert AuditEvent.objects.filter(process_id=process_id).exists()
     response = as_user(client, world.superuser).post(
         url("workflow_planningprocess_delete", process_id), {"post": "yes"}
     )
-    assert response.status_code == 302
-    assert not PlanningProcess.objects.filter(pk=process_id).exists()
-    assert not PlanningProcessUserObjectPermission.objects.filter(
-        content_object_id=process_id
-    ).exists()
+    assert response.status_code == 200
+    assert response.context["protected"]
+    assert PlanningProcess.objects.filter(pk=process_id).exists()
+    assert PlanningProcessUserObjectPermission.objects.filter(content_object_id=process_id).exists()
 
 
 # --- memberships -------------------------------------------------------------------------------

@@ -338,18 +338,38 @@ def test_membership_with_an_end_date_expires_after_its_last_day(world):
 # --- cascade and idempotence -------------------------------------------------------------------
 
 
-def test_deleting_a_process_leaves_no_guardian_rows(world):
-    process_id = world.process.pk
-    body_ids = list(Body.objects.filter(process_id=process_id).values_list("pk", flat=True))
-    assert PlanningProcessUserObjectPermission.objects.filter(content_object_id=process_id).exists()
-    assert BodyUserObjectPermission.objects.filter(content_object_id__in=body_ids).exists()
+def test_a_process_with_an_audit_trail_is_protected_from_deletion(world):
+    from django.db.models import ProtectedError
 
-    world.process.delete()
+    with pytest.raises(ProtectedError):
+        world.process.delete()
+    assert PlanningProcess.objects.filter(pk=world.process.pk).exists()
+
+
+def test_deleting_a_process_leaves_no_guardian_rows(world):
+    """The guardian tables cascade: a process with no audit trail yet (rows made directly,
+    outside the services) takes its object permissions with it."""
+    from guardian.shortcuts import assign_perm
+
+    process = PlanningProcess.objects.create(
+        territory=world.process.territory,
+        title="Bez auditní stopy",
+        period_start_year=2030,
+        period_end_year=2032,
+    )
+    body = Body.objects.create(process=process, kind=Body.Kind.STEERING_GROUP, name="ŘS 2030")
+    user = world.users["coordinator"]
+    assign_perm("workflow.view_planningprocess", user, process)
+    assign_perm("stakeholders.view_body", user, body)
+    assert PlanningProcessUserObjectPermission.objects.filter(content_object_id=process.pk)
+    assert BodyUserObjectPermission.objects.filter(content_object_id=body.pk)
+
+    process.delete()
 
     assert not PlanningProcessUserObjectPermission.objects.filter(
-        content_object_id=process_id
+        content_object_id=process.pk
     ).exists()
-    assert not BodyUserObjectPermission.objects.filter(content_object_id__in=body_ids).exists()
+    assert not BodyUserObjectPermission.objects.filter(content_object_id=body.pk).exists()
     # what others hold elsewhere is untouched
     assert process_rows(world.users["other_coordinator"])
 

@@ -219,26 +219,31 @@ def test_attendance_list_for_printing_lists_members_and_guests(cycle):
     assert set(context) == set(AttendanceListContext.__required_keys__)
 
 
-def test_minutes_are_generated_and_go_through_approval(cycle, django_capture_on_commit_callbacks):
+def test_minutes_are_generated_and_go_through_approval(cycle):
     meeting = _held_meeting(cycle)
-    with django_capture_on_commit_callbacks(execute=True):
-        jobs = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
-    jobs.full.refresh_from_db()
-    jobs.published.refresh_from_db()
-    assert jobs.full.state == "done", jobs.full.message
-    assert jobs.published.state == "done", jobs.published.message
-    full, published = jobs.full.result_version, jobs.published.result_version
-    assert full.pk != published.pk
-    later = plan_meeting(cycle, days_ahead=20, title="Další jednání")
-    services.meeting_minutes_approve(
-        actor=cycle.coordinator,
-        meeting=meeting,
-        minutes_version=full,
-        published_version=published,
-        approved_at_meeting=later,
+    minutes = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    full, published = minutes.full, minutes.published
+    assert full.document != published.document
+    assert {full.document.kind, published.document.kind} == {"minutes"}
+    assert full.generation_data["meeting_id"] == meeting.pk
+    services_verifiers = [cycle.memberships[k].person for k in ("chair", "provider")]
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=services_verifiers
     )
+    with pytest.raises(ValidationFailed):  # generated before the verifiers were named
+        services.meeting_minutes_approve(actor=cycle.coordinator, meeting=meeting)
+    minutes = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    later = plan_meeting(cycle, days_ahead=20, title="Další jednání")
+    with pytest.raises(ValidationFailed):  # the approving meeting has not taken place yet
+        services.meeting_minutes_approve(
+            actor=cycle.coordinator, meeting=meeting, approved_at_meeting=later
+        )
+    services.meeting_minutes_approve(actor=cycle.coordinator, meeting=meeting)  # per rollam
     meeting = services.meeting_minutes_publish(actor=cycle.coordinator, meeting=meeting)
     assert meeting.state == Meeting.State.MINUTES_PUBLISHED
+    assert meeting.minutes_version == minutes.full
+    assert meeting.published_minutes_version == minutes.published
+    assert meeting.minutes_approved_by is None
 
 
 def test_minutes_are_not_generated_before_the_meeting(cycle):
@@ -331,11 +336,284 @@ def test_resolution_pages(cycle, client):
     )
 
 
-def test_the_attendance_list_is_rendered_for_printing(cycle, django_capture_on_commit_callbacks):
+def test_the_attendance_list_is_rendered_for_printing(cycle):
     meeting = _held_meeting(cycle)
-    with django_capture_on_commit_callbacks(execute=True):
-        job = services.meeting_attendance_list_generate(actor=cycle.coordinator, meeting=meeting)
-    job.refresh_from_db()
-    assert job.state == "done", job.message
-    assert job.result_version.document.kind == "attendance_list"
-    assert not job.result_version.document.is_publishable
+    version = services.meeting_attendance_list_generate(actor=cycle.coordinator, meeting=meeting)
+    meeting.refresh_from_db()
+    assert version.document == meeting.attendance_document
+    assert version.document.kind == "attendance_list"
+    assert not version.document.is_publishable
+    assert version.provenance == "generated"
+
+
+# --- minutes verifiers (ověřovatelé zápisu) ------------------------------------------------------
+
+
+def _docx_text(version) -> str:
+    import io
+
+    from docx import Document as DocxDocument
+
+    with version.file.open("rb") as handle:
+        document = DocxDocument(io.BytesIO(handle.read()))
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
+
+
+def _verifiers(cycle, *keys: str) -> list:
+    return [cycle.memberships[key].person for key in keys]
+
+
+def test_verifiers_are_people_present_at_the_meeting(cycle):
+    meeting = _held_meeting(cycle)  # chair, provider, user present; public excused
+    for keys in (("public",), ("observer",), ("chair", "public")):
+        with pytest.raises(ValidationFailed) as refused:
+            meeting_services.meeting_verifiers_set(
+                actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, *keys)
+            )
+        assert "verifiers" in refused.value.errors
+    assert not meeting.minutes_verifiers.exists()
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "chair", "user")
+    )
+    assert set(meeting.minutes_verifiers.all()) == set(_verifiers(cycle, "chair", "user"))
+    latest = meeting.history.latest()
+    assert latest.history_user == cycle.coordinator
+    assert latest.history_change_reason
+    with pytest.raises(PermissionDenied):
+        meeting_services.meeting_verifiers_set(
+            actor=cycle.users["provider"], meeting=meeting, persons=_verifiers(cycle, "provider")
+        )
+
+
+def test_a_verifier_stays_present_while_named(cycle):
+    meeting = _held_meeting(cycle)
+    chair = cycle.memberships["chair"].person
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=[chair]
+    )
+    with pytest.raises(ValidationFailed):
+        services.attendance_record(
+            actor=cycle.coordinator,
+            meeting=meeting,
+            person=chair,
+            status=Attendance.Status.EXCUSED,
+        )
+    with pytest.raises(ValidationFailed):
+        meeting_services.attendance_remove(
+            actor=cycle.coordinator, attendance=meeting.attendances.get(person=chair)
+        )
+    assert meeting.attendances.get(person=chair).status == Attendance.Status.PRESENT
+
+
+@pytest.mark.parametrize(
+    ("body_kind", "needed"),
+    [(Body.Kind.STEERING_GROUP, 1), (Body.Kind.WORKING_GROUP, 1), (Body.Kind.ASSEMBLY, 2)],
+)
+def test_how_many_verifiers_each_body_needs(cycle, body_kind, needed):
+    if body_kind == Body.Kind.ASSEMBLY:
+        body = build_council(cycle).assembly
+    elif body_kind == Body.Kind.WORKING_GROUP:
+        body = stakeholder_services.body_create(
+            actor=cycle.admin,
+            kind=body_kind,
+            name="PS Senioři",
+            process=cycle.process,
+            target_group=TargetGroupFactory(),
+        )
+    else:
+        body = cycle.steering_group
+    meeting = plan_meeting(cycle, body=body, process=cycle.process)
+    assert meeting_services.minutes_verifiers_needed(meeting) == needed
+
+
+def test_minutes_are_not_approved_without_enough_verifiers(cycle):
+    council = build_council(cycle)
+    meeting = services.meeting_create(
+        actor=council.secretary,
+        kind=Meeting.Kind.BODY_MEETING,
+        title="24. zasedání zastupitelstva",
+        session_number=24,
+        starts_at=timezone.now() - dt.timedelta(hours=3),
+        body=council.assembly,
+        process=cycle.process,
+    )
+    people = [cycle.memberships[key].person for key in ("chair", "provider")]
+    for person in people:
+        services.attendance_record(actor=council.secretary, meeting=meeting, person=person)
+    services.meeting_mark_held(actor=council.secretary, meeting=meeting)
+    meeting_services.meeting_verifiers_set(
+        actor=council.secretary, meeting=meeting, persons=people[:1]
+    )
+    problems = meeting_services.verifier_conditions(meeting)
+    assert len(problems) == 1 and "2" in problems[0]
+    with pytest.raises(ValidationFailed) as refused:
+        services.meeting_minutes_approve(actor=council.secretary, meeting=meeting)
+    assert refused.value.code == "minutes_not_ready"
+    assert problems[0] in refused.value.message
+    meeting.refresh_from_db()
+    assert meeting.state == Meeting.State.HELD
+
+
+def test_the_minutes_docx_names_the_verifiers(cycle):
+    meeting = _held_meeting(cycle)
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "chair", "user")
+    )
+    minutes = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    for version in (minutes.full, minutes.published):
+        text = _docx_text(version)
+        for person in _verifiers(cycle, "chair", "user"):  # members keep their names
+            assert f"Ověřovatel(ka) zápisu: {person.full_name}" in text
+        assert "Eva Hostová" not in text
+    assert minutes.full.generation_data["context"]["verifiers"] == sorted(
+        p.full_name for p in _verifiers(cycle, "chair", "user")
+    )
+
+
+def test_a_verifier_without_membership_is_not_named_in_the_published_minutes(cycle, superuser):
+    meeting = _held_meeting(cycle)
+    outsider = stakeholder_services.person_create(
+        actor=superuser, first_name="Karel", last_name="Soukromník"
+    )
+    services.attendance_record(actor=cycle.coordinator, meeting=meeting, person=outsider)
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=[outsider]
+    )
+    full = meeting_services.minutes_context(meeting)
+    published = meeting_services.minutes_context(meeting, published=True)
+    assert full["verifiers"] == ["Karel Soukromník"]
+    assert "Soukromník" not in str(published)
+
+
+def test_verifiers_and_minutes_are_fixed_once_approved(cycle):
+    meeting = _held_meeting(cycle)
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "chair")
+    )
+    services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    services.meeting_minutes_approve(actor=cycle.coordinator, meeting=meeting)
+    for attempt in (
+        lambda: meeting_services.meeting_verifiers_set(
+            actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "user")
+        ),
+        lambda: services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting),
+        lambda: services.attendance_record(
+            actor=cycle.coordinator, meeting=meeting, guest_name="Pozdní host"
+        ),
+        lambda: meeting_services.agenda_item_add(
+            actor=cycle.coordinator, meeting=meeting, title="Dodatečný bod"
+        ),
+    ):
+        with pytest.raises(ValidationFailed):
+            attempt()
+    meeting.refresh_from_db()
+    assert meeting.minutes_version.status == "submitted"
+    assert meeting.published_minutes_version.status == "submitted"
+
+
+def test_changed_attendance_makes_generated_minutes_stale(cycle):
+    meeting = _held_meeting(cycle)
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "chair")
+    )
+    services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    meeting.refresh_from_db()
+    assert meeting_services.minutes_approval_conditions(meeting) == []
+    services.attendance_record(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        person=cycle.memberships["public"].person,  # was excused, came after all
+    )
+    assert meeting_services.minutes_approval_conditions(meeting)
+    with pytest.raises(ValidationFailed):
+        services.meeting_minutes_approve(actor=cycle.coordinator, meeting=meeting)
+
+
+# --- every meeting keeps its own documents ----------------------------------------------------
+
+
+def test_each_meeting_has_its_own_minutes_and_attendance_documents(cycle):
+    first, second = _held_meeting(cycle), _held_meeting(cycle)
+    for meeting in (first, second):
+        services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+        services.meeting_attendance_list_generate(actor=cycle.coordinator, meeting=meeting)
+    again = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=first)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    documents = (
+        [m.minutes_document for m in (first, second)]
+        + [m.published_minutes_document for m in (first, second)]
+        + [m.attendance_document for m in (first, second)]
+    )
+    assert len({d.pk for d in documents}) == 6
+    assert all(d.process == cycle.process for d in documents)
+    assert again.full.document == first.minutes_document and again.full.number == 2
+    assert again.published.document == first.published_minutes_document
+    assert second.minutes_document.versions.count() == 1
+    assert second.attendance_document.versions.get().generation_data["meeting_id"] == second.pk
+    assert {d.kind for d in documents[:4]} == {"minutes"}
+    assert {d.kind for d in documents[4:]} == {"attendance_list"}
+    # the version for publication leaves out the guests' names, the full one counts them
+    published_context = again.published.generation_data["context"]
+    assert "Eva Hostová" not in str(published_context)
+    assert again.full.generation_data["context"]["guests"] == 2
+
+
+def test_minutes_of_a_meeting_are_approved_only_with_its_own_versions(cycle):
+    first, second = _held_meeting(cycle), _held_meeting(cycle)
+    for meeting in (first, second):
+        meeting_services.meeting_verifiers_set(
+            actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "chair")
+        )
+    own = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=first)
+    other = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=second)
+    with pytest.raises(ValidationFailed):
+        services.meeting_minutes_approve(
+            actor=cycle.coordinator,
+            meeting=first,
+            minutes_version=other.full,
+            published_version=own.published,
+        )
+    services.meeting_minutes_approve(actor=cycle.coordinator, meeting=first)
+
+
+# --- planning changes -------------------------------------------------------------------------
+
+
+def test_changing_an_invited_meeting_raises_the_calendar_revision(cycle):
+    meeting = plan_meeting(cycle, days_ahead=20)
+    result = meeting_services.meeting_update(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        place="Jiná místnost",
+    )
+    assert not result.needs_new_invitations and result.meeting.ical_sequence == 0
+    services.meeting_invite(actor=cycle.coordinator, meeting_id=meeting.pk)
+    result = meeting_services.meeting_update(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        title=meeting.title,
+        starts_at=meeting.starts_at + dt.timedelta(hours=1),
+        place="Jiná místnost",
+    )
+    assert result.needs_new_invitations and result.meeting.ical_sequence == 1
+    with pytest.raises(PermissionDenied):
+        meeting_services.meeting_update(
+            actor=cycle.users["chair"],
+            meeting=meeting,
+            title="x",
+            starts_at=meeting.starts_at,
+        )
+
+
+def test_a_public_hearing_needs_its_process(cycle):
+    with pytest.raises(ValidationFailed) as refused:
+        services.meeting_create(
+            actor=cycle.coordinator,
+            kind=Meeting.Kind.PUBLIC_HEARING,
+            title="Veřejné projednání",
+            starts_at=timezone.now() + dt.timedelta(days=20),
+        )
+    assert "process" in refused.value.errors

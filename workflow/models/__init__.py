@@ -2,6 +2,7 @@
 
 from workflow.models.consultation import *  # noqa: F403
 from workflow.models.consultation import __all__ as _consultation_all
+from workflow.models.esf import IndicatorDefinition
 from workflow.models.meetings import *  # noqa: F403
 from workflow.models.meetings import __all__ as _meetings_all
 from workflow.models.process import (
@@ -28,6 +29,7 @@ __all__ = [
     "DeadlineNotice",
     "Decision",
     "GuardRule",
+    "IndicatorDefinition",
     "PlanningProcess",
     "PlanningProcessGroupObjectPermission",
     "PlanningProcessUserObjectPermission",

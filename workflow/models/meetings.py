@@ -122,10 +122,46 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name=_("signed attendance list (scan)"),
     )
+    minutes_verifiers = models.ManyToManyField(
+        "stakeholders.Person",
+        blank=True,
+        related_name="verified_minutes",
+        verbose_name=_("minutes verifiers"),
+        help_text=_(
+            "The people who verify and sign the minutes, usually two members present at the "
+            "meeting (§ 95 of Act No. 128/2000 Coll.)."
+        ),
+    )
+    minutes_document = models.OneToOneField(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meeting_minutes",
+        verbose_name=_("minutes for members (document)"),
+    )
+    published_minutes_document = models.OneToOneField(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meeting_published_minutes",
+        verbose_name=_("minutes for publication (document)"),
+        help_text=_("The minutes without the names of private persons."),
+    )
+    attendance_document = models.OneToOneField(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meeting_attendance_list",
+        verbose_name=_("attendance list (document)"),
+        help_text=_("The list printed for signing and the scan of the signed list."),
+    )
     ical_uid = models.UUIDField(_("calendar identifier"), default=uuid.uuid4, unique=True)
     ical_sequence = models.PositiveIntegerField(_("calendar revision"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[minutes_verifiers])
 
     class Meta:
         verbose_name = _("meeting")
@@ -143,6 +179,12 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
                 name="meeting_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(minutes_document__isnull=True)
+                | Q(published_minutes_document__isnull=True)
+                | ~Q(minutes_document=models.F("published_minutes_document")),
+                name="meeting_minutes_documents_differ",
             ),
         ]
 

@@ -17,11 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import actor_id_of, audit_record
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, Membership
 from stakeholders.services import Actor, record_save
@@ -87,8 +89,15 @@ def _require_manager(actor: Actor, process: PlanningProcess, what: str) -> None:
 
 
 def consultation_warnings(consultation: ConsultationPeriod) -> list[str]:
-    """Advice that does not block: the CpKP rule of two weeks after the public hearing."""
+    """Advice that does not block: a period shorter than the recommended length
+    (``KOMPLAN_CONSULTATION_MIN_DAYS``), the CpKP rule of two weeks after the public hearing."""
     warnings = []
+    recommended = int(settings.KOMPLAN_CONSULTATION_MIN_DAYS)
+    if consultation.closes_at - consultation.opens_at < dt.timedelta(days=recommended):
+        warnings.append(
+            _("The consultation is shorter than the recommended %(days)s days.")
+            % {"days": recommended}
+        )
     if consultation.hearing_at is None and consultation.hearing_meeting_id is None:
         warnings.append(_("No public hearing is planned; CpKP recommends at least one."))
     elif consultation.hearing_at is not None and (
@@ -171,9 +180,85 @@ def consultation_schedule(
         ]
     if errors:
         raise ValidationFailed(_("The consultation cannot be scheduled."), errors=errors)
-    return record_save(
+    consultation = record_save(
         consultation, actor=actor, reason=reason or _("Public consultation scheduled")
     )
+    _audit(
+        consultation,
+        AuditEvent.Kind.CONSULTATION_SCHEDULED,
+        actor,
+        {
+            "document_version_id": document_version.pk,
+            "sha256": document_version.sha256,
+            "opens_at": consultation.opens_at.isoformat(),
+            "closes_at": consultation.closes_at.isoformat(),
+            "min_length_days": consultation.min_length_days,
+        },
+    )
+    return consultation
+
+
+def _audit(
+    consultation: ConsultationPeriod, kind: str, actor: Actor, facts: dict[str, Any], obj=None
+) -> None:
+    audit_record(
+        process_id=consultation.process_id,
+        kind=kind,
+        actor_id=actor_id_of(actor),
+        obj=obj or consultation,
+        payload={"consultation_id": consultation.pk, **facts},
+    )
+
+
+def _audit_comment_received(comment: Comment, actor: Actor) -> None:
+    _audit(
+        comment.consultation,
+        AuditEvent.Kind.COMMENT_RECEIVED,
+        actor,
+        {
+            "number": comment.number,
+            "receipt_number": comment.receipt_number,
+            "channel": comment.channel,
+            "received_at": comment.received_at.isoformat(),
+            "is_late": comment.is_late,
+        },
+        obj=comment,
+    )
+
+
+@transaction.atomic
+def consultation_phase_events_record(*, now: dt.datetime | None = None) -> int:
+    """Append "opened" and "closed" audit events for consultations whose opening or closing
+    time has passed and that have none yet. Idempotent; the clock, not this function, decides
+    whether a consultation is open (its payload names the instant of the clock boundary).
+    Run by beat and before a consultation is settled. Returns the number of events appended."""
+    moment = now or timezone.now()
+    recorded = set(
+        AuditEvent.objects.filter(
+            object_type="workflow.consultationperiod",
+            kind__in=[AuditEvent.Kind.CONSULTATION_OPENED, AuditEvent.Kind.CONSULTATION_CLOSED],
+        ).values_list("object_id", "kind")
+    )
+    appended = 0
+    due = ConsultationPeriod.objects.filter(opens_at__lte=moment).order_by("opens_at", "pk")
+    for consultation in due:
+        for kind, at in (
+            (AuditEvent.Kind.CONSULTATION_OPENED, consultation.opens_at),
+            (AuditEvent.Kind.CONSULTATION_CLOSED, consultation.closes_at),
+        ):
+            if at <= moment and (str(consultation.pk), kind) not in recorded:
+                _audit(
+                    consultation,
+                    kind,
+                    None,
+                    {
+                        "at": at.isoformat(),
+                        "document_version_id": consultation.document_version_id,
+                        "comments": consultation.comments.count(),
+                    },
+                )
+                appended += 1
+    return appended
 
 
 # --- comments ------------------------------------------------------------------------------------
@@ -333,6 +418,7 @@ def comment_submit_public(
         actor=None,
         reason="Připomínka z webového formuláře",
     )
+    _audit_comment_received(comment, None)
     _queue_receipt(comment)
     return comment, True
 
@@ -412,6 +498,7 @@ def comment_enter(
         actor=actor,
         reason=reason or _("Comment entered by the coordinator"),
     )
+    _audit_comment_received(comment, actor)
     _queue_receipt(comment)
     return comment
 
@@ -477,7 +564,21 @@ def comment_settle(
     locked.decided_by = actor if actor is not None and actor.is_authenticated else None
     locked.decided_by_id_snapshot = getattr(actor, "pk", None)
     locked.decided_at = timezone.now()
-    return record_save(locked, actor=actor, reason=reason or _("Comment settled"))
+    locked = record_save(locked, actor=actor, reason=reason or _("Comment settled"))
+    _audit(
+        locked.consultation,
+        AuditEvent.Kind.COMMENT_SETTLED,
+        actor,
+        {
+            "number": locked.number,
+            "comment_type": locked.comment_type,
+            "decision": locked.decision,
+            "steering_decision_id": locked.steering_decision_id,
+            "is_late": locked.is_late,
+        },
+        obj=locked,
+    )
+    return locked
 
 
 def unsettled_comments(consultation: ConsultationPeriod) -> list[str]:
@@ -509,9 +610,22 @@ def consultation_mark_settled(
             _("%(count)s comments are not settled yet: %(numbers)s")
             % {"count": len(missing), "numbers": ", ".join(missing[:20])}
         )
+    consultation_phase_events_record()
     locked.status = ConsultationPeriod.Status.SETTLED
     locked.settled_at = timezone.now()
-    return record_save(locked, actor=actor, reason=reason or _("Consultation settled"))
+    locked = record_save(locked, actor=actor, reason=reason or _("Consultation settled"))
+    decided = dict(locked.comments.values_list("decision").annotate(count=Count("pk")).order_by())
+    _audit(
+        locked,
+        AuditEvent.Kind.CONSULTATION_SETTLED,
+        actor,
+        {
+            "comments": sum(decided.values()),
+            "late": locked.comments.filter(is_late=True).count(),
+            "decisions": {key: decided[key] for key in sorted(decided)},
+        },
+    )
+    return locked
 
 
 def _person_key(comment: Comment) -> str:
@@ -563,7 +677,19 @@ def consultation_publish_settlement(
         record_save(comment, actor=actor, reason=_("Public label assigned"))
     locked.status = ConsultationPeriod.Status.SETTLEMENT_PUBLISHED
     locked.settlement_published_at = timezone.now()
-    return record_save(locked, actor=actor, reason=reason or _("Settlement published"))
+    locked = record_save(locked, actor=actor, reason=reason or _("Settlement published"))
+    _audit(
+        locked,
+        AuditEvent.Kind.SETTLEMENT_PUBLISHED,
+        actor,
+        {
+            "settlement_version_id": locked.settlement_version_id,
+            "settlement_sha256": (
+                locked.settlement_version.sha256 if locked.settlement_version_id else ""
+            ),
+        },
+    )
+    return locked
 
 
 def settlement_context(consultation: ConsultationPeriod) -> dict[str, Any]:
@@ -792,19 +918,70 @@ def comment_receipt_send(*, comment_id: int) -> bool:
 
 
 @transaction.atomic
-def news_item_publish(
-    *, actor: Actor, process: PlanningProcess, title: str, text: str = "", reason: str = ""
+def news_item_create(
+    *,
+    actor: Actor,
+    process: PlanningProcess,
+    title: str,
+    text: str = "",
+    publish: bool = False,
+    reason: str = "",
 ) -> NewsItem:
-    """Publish a short announcement on the process's public page. Needs: manage_process."""
+    """A short announcement for the process's public page: a draft, or published at once.
+
+    Needs: ``workflow.manage_process``.
+    """
     _require_manager(actor, process, _("You may not publish news of this process."))
     return record_save(
         NewsItem(
             process=process,
-            title=title,
-            text=text,
-            published_at=timezone.now(),
+            title=title.strip(),
+            text=text.strip(),
+            published_at=timezone.now() if publish else None,
             created_by=actor if actor is not None and actor.is_authenticated else None,
         ),
         actor=actor,
-        reason=reason or _("News published"),
+        reason=reason or (_("News published") if publish else _("News item drafted")),
+    )
+
+
+def news_item_publish(
+    *, actor: Actor, process: PlanningProcess, title: str, text: str = "", reason: str = ""
+) -> NewsItem:
+    """Publish a short announcement on the process's public page. Needs: manage_process."""
+    return news_item_create(
+        actor=actor, process=process, title=title, text=text, publish=True, reason=reason
+    )
+
+
+@transaction.atomic
+def news_item_update(
+    *, actor: Actor, item: NewsItem, title: str, text: str = "", reason: str = ""
+) -> NewsItem:
+    """Correct a news item's title and text (published or not). Needs: manage_process."""
+    locked = NewsItem.objects.select_for_update().select_related("process").get(pk=item.pk)
+    _require_manager(actor, locked.process, _("You may not publish news of this process."))
+    locked.title = title.strip()
+    locked.text = text.strip()
+    return record_save(locked, actor=actor, reason=reason or _("News item edited"))
+
+
+@transaction.atomic
+def news_item_set_published(
+    *, actor: Actor, item: NewsItem, published: bool, reason: str = ""
+) -> NewsItem:
+    """Publish a draft now, or withdraw a published item from the public page.
+
+    Needs: ``workflow.manage_process``. Publishing an item already published keeps its date.
+    """
+    locked = NewsItem.objects.select_for_update().select_related("process").get(pk=item.pk)
+    _require_manager(actor, locked.process, _("You may not publish news of this process."))
+    if published and locked.published_at is None:
+        locked.published_at = timezone.now()
+    elif not published:
+        locked.published_at = None
+    return record_save(
+        locked,
+        actor=actor,
+        reason=reason or (_("News published") if published else _("News item withdrawn")),
     )

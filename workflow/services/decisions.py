@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import actor_id_of, audit_record
 from stakeholders import voting
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, Membership
@@ -100,7 +102,21 @@ def decision_create(
         voting_closes_at=voting_closes_at if mode == Decision.Mode.PER_ROLLAM else None,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    return record_save(decision, actor=actor, reason=reason or _("Proposal put to the vote"))
+    decision = record_save(decision, actor=actor, reason=reason or _("Proposal put to the vote"))
+    audit_record(
+        process_id=process.pk,
+        kind=AuditEvent.Kind.DECISION_RECORDED,
+        actor_id=actor_id_of(actor),
+        obj=decision,
+        payload={
+            "body_id": body.pk,
+            "subject": decision.subject,
+            "transition": decision.transition,
+            "mode": decision.mode,
+            "voting_closes_at": voting_closes_at.isoformat() if voting_closes_at else None,
+        },
+    )
+    return decision
 
 
 def _require_open(decision: Decision, now: dt.datetime) -> None:
@@ -201,7 +217,20 @@ def vote_cast(
         cast_at=now,
         recorded_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    return record_save(vote, actor=actor, reason=reason or _("Vote cast"))
+    vote = record_save(vote, actor=actor, reason=reason or _("Vote cast"))
+    audit_record(
+        process_id=decision.process_id,
+        kind=AuditEvent.Kind.VOTE_CAST,
+        actor_id=actor_id_of(actor),
+        obj=vote,
+        payload={
+            "decision_id": decision.pk,
+            "membership_id": membership.pk,
+            "choice": choice,
+            "mode": decision.mode,
+        },
+    )
+    return vote
 
 
 def decision_tally(decision: Decision) -> voting.Tally:
@@ -263,11 +292,28 @@ def decision_close(*, actor: Actor, decision: Decision, reason: str = "") -> Dec
     decision.votes_for = tally.votes_for
     decision.votes_against = tally.votes_against
     decision.votes_abstained = tally.votes_abstained
-    return record_save(
+    decision = record_save(
         decision,
         actor=actor,
         reason=reason or _("Vote closed: %(status)s") % {"status": decision.get_status_display()},
     )
+    audit_record(
+        process_id=decision.process_id,
+        kind=AuditEvent.Kind.DECISION_CLOSED,
+        actor_id=actor_id_of(actor),
+        obj=decision,
+        payload={
+            "status": decision.status,
+            "members_total": tally.members_total,
+            "present": tally.present,
+            "votes_for": tally.votes_for,
+            "votes_against": tally.votes_against,
+            "votes_abstained": tally.votes_abstained,
+            "quorum_rule": decision.body.quorum_rule,
+            "majority_rule": decision.body.majority_rule,
+        },
+    )
+    return decision
 
 
 def decisions_close_due(*, now: dt.datetime | None = None) -> int:

@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import actor_id_of, audit_record
 from stakeholders import voting
 from stakeholders.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import Body, Membership, Person
@@ -492,6 +494,28 @@ def resolution_record(
             actor=actor,
             reason=reason or _("Resolution recorded"),
         )
+    audit_record(
+        process_id=resolution.process_id,
+        kind=AuditEvent.Kind.RESOLUTION_RECORDED,
+        actor_id=actor_id_of(actor),
+        obj=resolution,
+        payload={
+            "body_id": resolution.body_id,
+            "meeting_id": resolution.meeting_id,
+            "number": resolution.number,
+            "adopted_on": resolution.adopted_on.isoformat(),
+            "outcome": resolution.outcome,
+            "members_total": resolution.members_total,
+            "present": resolution.present,
+            "votes_for": resolution.votes_for,
+            "votes_against": resolution.votes_against,
+            "votes_abstained": resolution.votes_abstained,
+            "document_action": resolution.document_action,
+            "document_version_id": resolution.document_version_id,
+            "document_sha256": resolution.document_sha256,
+            "points": [point.verb for point in points],
+        },
+    )
     return resolution
 
 

@@ -288,7 +288,14 @@ def build_minutes() -> Doc:
     _tag(doc, "endfor")
     _par(doc)
     _par(doc, "Zapsal(a): {{ recorder }}")
-    _par(doc, "Ověřil(a): ______________________        Předsedající: ______________________")
+    _par(doc, "Předsedající: {{ chair }}        podpis: ______________________")
+    # § 95 Act 128/2000: the minutes are signed by the verifiers named at the meeting.
+    _tag(doc, "for v in verifiers")
+    _par(doc, "Ověřovatel(ka) zápisu: {{ v }}        podpis: ______________________")
+    _tag(doc, "endfor")
+    _tag(doc, "if not verifiers")
+    _par(doc, "Ověřovatelé zápisu: ______________________        ______________________")
+    _tag(doc, "endif")
     return doc
 
 
@@ -389,6 +396,159 @@ def build_resolution_extract() -> Doc:
     return doc
 
 
+def build_esf_report() -> Doc:
+    """The ESF report of a period (podklad pro zprávu o realizaci), context built by
+    ``workflow.services.esf.report_docx_context``."""
+    doc = _new_document(landscape=True)
+    _logolink(doc)
+    doc.add_heading("Podklad pro zprávu o realizaci projektu ESF", level=0)
+    _par(doc, "{{ report.scope }}", bold=True, size=13)
+    _par(doc, "Sledované období: {{ report.period }}")
+    _par(doc, "Plánovací procesy: {{ report.processes|join('; ') }}")
+    _par(
+        doc, "Vygenerováno dne {{ report.generated_on }} z evidence jednání, dokumentů a usnesení."
+    )
+
+    doc.add_heading("1. Jednání", level=1)
+    _par(
+        doc,
+        "Uskutečněno jednání celkem: {{ meetings_total.meetings }}, z toho veřejných projednání: "
+        "{{ meetings_total.hearings }}.",
+    )
+    _loop_table(
+        doc,
+        ["Druh jednání", "Jednání", "Přítomno", "Omluveno", "Nepřítomno", "Hosté"],
+        "for m in meetings",
+        [
+            "{{ m.label }}",
+            "{{ m.meetings }}",
+            "{{ m.present }}",
+            "{{ m.excused }}",
+            "{{ m.absent }}",
+            "{{ m.guests }}",
+        ],
+        footer=[
+            "Celkem",
+            "{{ meetings_total.meetings }}",
+            "{{ meetings_total.present }}",
+            "{{ meetings_total.excused }}",
+            "{{ meetings_total.absent }}",
+            "{{ meetings_total.guests }}",
+        ],
+    )
+
+    doc.add_heading("2. Účastníci", level=1)
+    _par(
+        doc,
+        "Jedineční účastníci (každá osoba započtena jednou): {{ participants.total }}, "
+        "z toho evidované osoby {{ participants.persons }} a hosté {{ participants.guests }}; "
+        "zastoupené organizace: {{ participants.organisations }}.",
+    )
+    _par(doc, "Podle strany triády (podle poslední účasti v období):", bold=True)
+    _loop_table(
+        doc, ["Strana triády", "Účastníci"], "for t in triad", ["{{ t.label }}", "{{ t.count }}"]
+    )
+    _par(
+        doc,
+        "Podle cílové skupiny (osoba se počítá v každé skupině, jejíhož jednání se účastnila):",
+        bold=True,
+    )
+    _loop_table(
+        doc,
+        ["Cílová skupina", "Účastníci"],
+        "for g in target_groups",
+        ["{{ g.label }}", "{{ g.count }}"],
+    )
+
+    doc.add_heading("3. Dokumenty", level=1)
+    _loop_table(
+        doc,
+        ["Druh dokumentu", "Vytvořené verze", "Schválené dokumenty", "Zveřejněné dokumenty"],
+        "for d in documents",
+        ["{{ d.label }}", "{{ d.created }}", "{{ d.approved }}", "{{ d.published }}"],
+    )
+
+    doc.add_heading("4. Připomínkování", level=1)
+    _par(
+        doc,
+        "Přijato připomínek: {{ comments.received }}, z toho po termínu {{ comments.late }}; "
+        "vypořádáno v období: {{ comments.settled }}; "
+        "dosud nevypořádáno: {{ comments.unsettled }}.",
+    )
+    _loop_table(
+        doc,
+        [
+            "Připomínkové řízení",
+            "Období",
+            "Přijato",
+            "Po termínu",
+            "Vypořádáno",
+            "Podle rozhodnutí",
+        ],
+        "for c in consultations",
+        [
+            "{{ c.title }}",
+            "{{ c.period }}",
+            "{{ c.received }}",
+            "{{ c.late }}",
+            "{{ c.settled }}",
+            "{{ c.decisions }}",
+        ],
+    )
+
+    doc.add_heading("5. Přijatá usnesení", level=1)
+    _loop_table(
+        doc,
+        ["Číslo", "Datum", "Orgán", "Název", "Dokument"],
+        "for r in resolutions",
+        ["{{ r.number }}", "{{ r.date }}", "{{ r.body }}", "{{ r.title }}", "{{ r.document }}"],
+    )
+
+    doc.add_heading("6. Indikátory", level=1)
+    _loop_table(
+        doc,
+        ["Kód", "Název", "Jednotka", "Dosažená hodnota", "Cílová hodnota", "Plnění", "Poznámka"],
+        "for i in indicators",
+        [
+            "{{ i.code }}",
+            "{{ i.name }}",
+            "{{ i.unit }}",
+            "{{ i.value or '–' }}",
+            "{{ i.target or '–' }}",
+            "{{ i.percent or '–' }}",
+            "{{ i.note }}{{ ' (ověřit podle výzvy)' if i.to_verify else '' }}",
+        ],
+        widths=[2, 7, 2, 2.5, 2.5, 2, 7],
+    )
+    _par(doc, "Hodnoty označené „ověřit podle výzvy“ nejsou ověřeny proti textu výzvy.", size=8)
+
+    doc.add_heading("Příloha: prezenční listiny a zápisy", level=1)
+    _loop_table(
+        doc,
+        ["Jednání", "Orgán", "Datum", "Záznam", "Dokument", "Verze", "SHA-256"],
+        "for a in annex",
+        [
+            "{{ a.meeting }}",
+            "{{ a.body }}",
+            "{{ a.date }}",
+            "{{ a.kind }}",
+            "{{ 'CHYBÍ' if a.is_missing else a.document }}",
+            "{{ a.version }}",
+            "{{ a.sha256 }}",
+        ],
+        widths=[5, 4, 2.3, 3, 5, 1.4, 6],
+        font_size=8,
+    )
+    _par(doc)
+    _par(
+        doc,
+        "Prezenční listiny se nezveřejňují (GDPR); originály jsou uloženy u příjemce "
+        "po dobu stanovenou pravidly programu.",
+        size=8,
+    )
+    return doc
+
+
 BUILDERS: dict[str, Callable[[], Doc]] = {
     "community_plan": build_community_plan,
     "minutes": build_minutes,
@@ -398,11 +558,21 @@ BUILDERS: dict[str, Callable[[], Doc]] = {
 }
 
 
+# Templates outside the document kinds of ``BUILTIN_TEMPLATES``: file name → builder.
+EXTRA_BUILDERS: dict[str, Callable[[], Doc]] = {
+    "zprava_esf.docx": build_esf_report,
+}
+
+
 def build_all(directory: Path = BUILTIN_TEMPLATE_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, builder in BUILDERS.items():
         path = directory / BUILTIN_TEMPLATES[kind]
+        builder().save(str(path))
+        written.append(path)
+    for filename, builder in EXTRA_BUILDERS.items():
+        path = directory / filename
         builder().save(str(path))
         written.append(path)
     return written
