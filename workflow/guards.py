@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -393,18 +393,51 @@ DEFAULT_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-def rules_for(process: PlanningProcess, transition: str) -> list[tuple[str, dict[str, Any]]]:
+def configured_rules(transition: str, territory_id: Any) -> QuerySet[GuardRule]:
+    """The active GuardRule rows of a transition: installation-wide and the territory's."""
+    return GuardRule.objects.filter(transition=transition, is_active=True).filter(
+        Q(territory__isnull=True) | Q(territory_id=territory_id)
+    )
+
+
+def has_configured_rules_sql(transition: str, *, territory_id: str) -> tuple[str, list[Any]]:
+    """SQL telling whether GuardRule rows configure the transition for a process's territory.
+
+    ``configured_rules`` as an EXISTS expression, for a service that loads (and locks) the
+    process in one round trip and then reads the rows only when there are some (``rules_for``'s
+    ``has_configured``). ``territory_id`` is the SQL expression of the process's territory in
+    the outer query. Read with every transition, never kept in memory, so a rule added by the
+    administrator applies from the next transition on every server.
+    """
+    quote = connection.ops.quote_name
+
+    def column(field: str) -> str:
+        return "r." + quote(GuardRule._meta.get_field(field).column)
+
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(GuardRule._meta.db_table)} r"  # noqa: S608 (names from _meta)
+        f" WHERE {column('is_active')} = %s AND {column('transition')} = %s"
+        f" AND ({column('territory')} IS NULL OR {column('territory')} = {territory_id}))"
+    )
+    return sql, [True, transition]
+
+
+def rules_for(
+    process: PlanningProcess, transition: str, *, has_configured: bool | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """The rules a transition of this process must pass, with their effective parameters.
 
     Defaults first; installation-wide rows, then the territory's rows, add rules or override
     parameters. A row naming a rule that does not exist is reported, not ignored.
+    ``has_configured`` is the answer of ``has_configured_rules_sql`` when the caller loaded it with
+    the process (False: no row to read); None reads the rows.
     """
     effective: dict[str, dict[str, Any]] = {
         code: dict(REGISTRY[code].defaults) for code in DEFAULT_RULES.get(transition, ())
     }
-    rows = GuardRule.objects.filter(transition=transition, is_active=True).filter(
-        Q(territory__isnull=True) | Q(territory_id=process.territory_id)
-    )
+    if has_configured is False:
+        return list(effective.items())
+    rows = configured_rules(transition, process.territory_id)
     # Installation-wide rows first, so that a territory's parameters win.
     for row in sorted(rows, key=lambda r: r.territory_id is not None):
         params = effective.setdefault(
@@ -415,12 +448,19 @@ def rules_for(process: PlanningProcess, transition: str) -> list[tuple[str, dict
 
 
 def evaluate(
-    process: PlanningProcess, transition: str, *, today: dt.date | None = None
+    process: PlanningProcess,
+    transition: str,
+    *,
+    today: dt.date | None = None,
+    has_configured: bool | None = None,
 ) -> list[UnmetCondition]:
-    """Every unmet condition of every rule of the transition, all at once."""
+    """Every unmet condition of every rule of the transition, all at once.
+
+    ``has_configured`` as for ``rules_for``.
+    """
     day = today or timezone.localdate()
     unmet: list[UnmetCondition] = []
-    for code, params in rules_for(process, transition):
+    for code, params in rules_for(process, transition, has_configured=has_configured):
         spec = REGISTRY.get(code)
         if spec is None:
             unmet.append(

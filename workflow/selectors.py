@@ -98,7 +98,10 @@ def process_available_transitions(
                 .order_by("-closed_at", "-pk")
                 .first()
             )
-        unmet = transition_conditions(process, transition, decision=decision, today=today)
+        # The decision was chosen among those no transition names yet.
+        unmet = transition_conditions(
+            process, transition, decision=decision, today=today, decision_is_used=False
+        )
         result.append(
             AvailableTransition(
                 transition=transition,

@@ -18,6 +18,11 @@ urlpatterns = [
         name="project_export",
     ),
     path(
+        "osoby/<int:pk>/pseudonymizovat/",
+        views_esf.person_pseudonymise,
+        name="person_pseudonymise",
+    ),
+    path(
         "osoby/<int:pk>/osobni-udaje.json",
         views_esf.person_data_export,
         name="person_data_export",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from stakeholders.exceptions import PermissionDenied
+from stakeholders.exceptions import NotFound, PermissionDenied
 from workflow import selectors_esf
 from workflow.selectors_esf import EsfScope
 from workflow.services import esf as esf_services
@@ -116,3 +116,37 @@ def person_data_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="osoba-{int(pk)}.json"'
     return response
+
+
+class PseudonymiseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (e.g. the request and its date)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+@login_required
+def person_pseudonymise(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pseudonymise one person on request; the service checks who may and records why."""
+    from stakeholders.models import Person
+
+    person = Person.objects.filter(pk=pk).first()
+    if person is None or not gdpr.can_manage_personal_data(request.user, person):
+        raise NotFound(_("Person not found."))
+    form = PseudonymiseForm(request.POST or None)
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            result = gdpr.person_pseudonymise(
+                actor=request.user, person_id=pk, reason=form.cleaned_data["reason"]
+            )
+        else:
+            status = 400
+    return render(
+        request,
+        "workflow/person_pseudonymise.html",
+        {"person": person, "form": form, "result": result},
+        status=status,
+    )

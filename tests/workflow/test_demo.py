@@ -166,3 +166,22 @@ def test_the_2023_2025_cycle_is_in_public_consultation_with_a_history(loaded):
         ), meeting
     assert Attendance.objects.filter(meeting__process=process).exclude(guest_name="").exists()
     assert process.decisions.filter(status="adopted", votes__isnull=False).exists()
+
+
+def test_the_demo_history_has_a_whole_audit_trail(loaded):
+    """The demo's history was made through the services, so its audit chains verify."""
+    from audit.models import AuditEvent
+    from audit.verify import verify_chains
+
+    kinds = set(AuditEvent.objects.values_list("kind", flat=True))
+    assert {
+        "stage_transition",
+        "version_published",
+        "comment_received",
+        "comment_settled",
+        "resolution_recorded",
+        "meeting_held",
+    } <= kinds
+    result = verify_chains()
+    assert result.ok, result.breaks
+    assert result.events == AuditEvent.objects.count()

@@ -224,3 +224,32 @@ def test_a_whole_cycle_through_services(cycle, superuser):
     history_actors = [h.history_user for h in process.history.order_by("history_date")][1:]
     assert history_actors == [r.actor for r in records]
     assert process.history.latest().history_change_reason.startswith("Období plánu skončilo")
+
+    # The audit trail of the process: every business event of the cycle, one unbroken chain,
+    # in the order the events happened, with no personal data in any payload.
+    from audit.models import AuditEvent
+    from audit.verify import verify_chains
+
+    events = list(AuditEvent.objects.filter(process=process).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    kinds = {e.kind for e in events}
+    assert {
+        "stage_transition",
+        "decision_recorded",
+        "vote_cast",
+        "decision_closed",
+        "version_submitted",
+        "version_approved",
+        "version_published",
+        "comment_received",
+        "comment_settled",
+        "resolution_recorded",
+        "permission_granted",
+    } <= kinds
+    transitions = [e for e in events if e.kind == "stage_transition"]
+    assert [(e.payload["from_stage"], e.payload["to_stage"]) for e in transitions] == [
+        (r.from_stage, r.to_stage) for r in records
+    ]
+    assert [e.actor_id for e in transitions] == [r.actor.pk for r in records]
+    result = verify_chains(process_ids=[process.pk])
+    assert result.ok and result.events == len(events)

@@ -306,3 +306,164 @@ def test_memberships_that_end_lose_the_right_to_transition(cycle):
         _transition(cycle, Transition.CANCEL, decision)
     assert PlanningProcess.objects.get(pk=cycle.process.pk).stage == Stage.PREPARATION
     assert Membership.objects.get(pk=cycle.memberships["coordinator"].pk).ended_at is not None
+
+
+# --- what one transition reads, and how cheaply --------------------------------------------
+
+# SAVEPOINT and RELEASE of the service's atomic block inside the test's transaction; the process
+# and decision rows locked with the actor's permissions, the guard configuration, the decision's
+# body and whether it was used (one query); the stage change and its history; the
+# StageTransition and its history; the audit event (lock the chain head, insert, advance).
+GUARDED_TRANSITION_QUERIES = 10
+
+
+def test_one_guarded_transition_takes_a_fixed_number_of_queries(
+    cycle, django_assert_max_num_queries
+):
+    decision = cycle.adopted_decision(Transition.CANCEL)
+    with django_assert_max_num_queries(GUARDED_TRANSITION_QUERIES) as captured:
+        _transition(cycle, Transition.CANCEL, decision)
+    assert cycle.reload().stage == Stage.CANCELLED
+    assert len(captured) == GUARDED_TRANSITION_QUERIES
+
+
+def test_configured_rules_are_read_only_when_there_are_some(
+    cycle, other_cycle, django_assert_max_num_queries
+):
+    GuardRule.objects.create(
+        territory=cycle.process.territory,
+        transition=Transition.CANCEL,
+        rule="final_evaluation_approved",
+    )
+    GuardRule.objects.create(transition=Transition.CANCEL, rule="no_such_rule", is_active=False)
+    decision = cycle.adopted_decision(Transition.CANCEL)
+    # The savepoint, the locking query, the configured rows, the rule's own check (there is no
+    # evaluation), and the rollback to and release of the savepoint: nothing is written.
+    with (
+        django_assert_max_num_queries(6) as captured,
+        pytest.raises(UnmetConditions) as info,
+    ):
+        _transition(cycle, Transition.CANCEL, decision)
+    assert _codes(info) == ["final_evaluation_not_approved"]
+    assert "guardrule" in captured.captured_queries[2]["sql"]
+    # Another territory's process is untouched by the rule, and pays nothing for it.
+    other_decision = other_cycle.adopted_decision(Transition.CANCEL)
+    with django_assert_max_num_queries(GUARDED_TRANSITION_QUERIES):
+        _transition(other_cycle, Transition.CANCEL, other_decision)
+    # An installation-wide rule applies to every territory.
+    GuardRule.objects.create(transition=Transition.START_MAPPING, rule="no_such_rule")
+    with pytest.raises(UnmetConditions) as info:
+        _transition(cycle, Transition.START_MAPPING, cycle.adopted_decision("start_mapping"))
+    assert "unknown_rule" in _codes(info)
+
+
+def test_a_decision_already_named_by_a_transition_does_not_authorise_again(cycle):
+    decision = cycle.adopted_decision(Transition.CANCEL)
+    StageTransition.objects.create(
+        process=cycle.process,
+        transition=Transition.REVISE,
+        from_stage=Stage.PUBLIC_CONSULTATION,
+        to_stage=Stage.WORKING_GROUPS,
+        actor=cycle.coordinator,
+        actor_id_snapshot=cycle.coordinator.pk,
+        reason="Dřívější krok",
+        decision=decision,
+    )
+    with pytest.raises(UnmetConditions) as info:
+        _transition(cycle, Transition.CANCEL, decision)
+    assert _codes(info) == ["decision_already_used"]
+    assert cycle.reload().stage == Stage.PREPARATION
+
+
+def test_a_decision_of_another_process_or_no_decision_at_all_is_not_found(cycle, other_cycle):
+    foreign = other_cycle.adopted_decision(Transition.CANCEL)
+    with pytest.raises(NotFound):
+        _transition(cycle, Transition.CANCEL, foreign)
+    for bad_id in (999_999, "abc"):
+        with pytest.raises(NotFound):
+            services.process_transition(
+                actor=cycle.coordinator,
+                process_id=cycle.process.pk,
+                transition=Transition.CANCEL,
+                reason="x",
+                decision_id=bad_id,
+            )
+    with pytest.raises(NotFound):
+        services.process_transition(
+            actor=cycle.coordinator, process_id="abc", transition=Transition.CANCEL, reason="x"
+        )
+    assert cycle.reload().stage == Stage.PREPARATION
+
+
+def test_the_decision_of_the_transition_comes_with_its_body(cycle):
+    decision = cycle.adopted_decision(Transition.CANCEL)
+    record = _transition(cycle, Transition.CANCEL, decision)
+    assert record.decision.body.kind == "steering_group"
+    # The rest of the body is loaded when read, never made up.
+    assert record.decision.body.name == cycle.steering_group.name
+    assert record.decision.held_at == Decision.objects.get(pk=decision.pk).held_at
+
+
+def _group_member(cycle, perms: list[str]):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from tests.factories import UserFactory
+
+    group = Group.objects.create(name=f"Skupina {'+'.join(perms)}")
+    for perm in perms:
+        assign_perm(perm, group, cycle.process)
+    user = UserFactory()
+    user.groups.add(group)
+    return user
+
+
+def test_rights_granted_to_a_group_count_as_the_users_own(cycle):
+    decision = cycle.adopted_decision(Transition.CANCEL)
+    viewer = _group_member(cycle, ["workflow.view_planningprocess"])
+    with pytest.raises(PermissionDenied):
+        _transition(cycle, Transition.CANCEL, decision, actor=viewer)
+    outsider = _group_member(cycle, [])
+    with pytest.raises(NotFound):
+        _transition(cycle, Transition.CANCEL, decision, actor=outsider)
+    mover = _group_member(cycle, ["workflow.view_planningprocess", "workflow.transition_stage"])
+    record = _transition(cycle, Transition.CANCEL, decision, actor=mover)
+    assert record.actor == mover
+
+
+@pytest.mark.parametrize(
+    "who", ["coordinator", "chair", "observer", "other", "group", "inactive", "admin", "anonymous"]
+)
+def test_permissions_read_with_the_lock_agree_with_guardian(cycle, other_cycle, who):
+    from django.contrib.auth.models import AnonymousUser
+
+    from workflow.permissions import ProcessPermissions
+    from workflow.services.processes import _lock_for_transition
+
+    users = {
+        "coordinator": lambda: cycle.coordinator,
+        "chair": lambda: cycle.users["chair"],
+        "observer": lambda: cycle.users["observer"],
+        "other": lambda: other_cycle.coordinator,
+        "group": lambda: _group_member(
+            cycle, ["workflow.view_planningprocess", "workflow.transition_stage"]
+        ),
+        "admin": lambda: cycle.admin,
+        "anonymous": AnonymousUser,
+    }
+    if who == "inactive":
+        user = cycle.users["provider"]
+        user.is_active = False
+        user.save()
+    else:
+        user = users[who]()
+    expected = ProcessPermissions(user, cycle.process)
+    perms = ["workflow.view_planningprocess", "workflow.transition_stage"]
+    try:
+        loaded = _lock_for_transition(user, cycle.process.pk, Transition.CANCEL, None).permissions
+    except NotFound:
+        assert not expected.allows(perms[0])
+        return
+    assert [loaded.allows(p) for p in perms] == [expected.allows(p) for p in perms]
+    with pytest.raises(ValueError, match="not loaded"):
+        loaded.allows("workflow.manage_process")

@@ -28,6 +28,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from stakeholders.exceptions import PermissionDenied, ValidationFailed
 from stakeholders.services import Actor, record_save
 from workflow.models import Comment, IndicatorDefinition
@@ -214,7 +216,7 @@ def esf_report_export(
     filename = (
         f"zprava-esf-{scope.slug}-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}.{extension}"
     )
-    return EsfExport(
+    export = EsfExport(
         format=fmt,
         filename=filename,
         content_type=content_type,
@@ -228,6 +230,16 @@ def esf_report_export(
         date_to=report.date_to,
         generated_at=report.generated_at,
     )
+    with transaction.atomic():
+        for process_id in export.process_ids:
+            audit_record(
+                process_id=process_id,
+                kind=AuditEvent.Kind.EXPORT_GENERATED,
+                actor_id=export.actor_id,
+                object_ref=("workflow.planningprocess", str(process_id)),
+                payload={"export": "esf_report", **export.facts},
+            )
+    return export
 
 
 def _date_cs(day: dt.date | None) -> str:

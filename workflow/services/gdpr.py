@@ -46,6 +46,8 @@ from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import EsfProject, Membership, Person
 from stakeholders.services import Actor, record_save
@@ -449,6 +451,7 @@ def _pseudonymise_person(
     _rewrite_admin_log(Person, [person.pk], pseudonym)
     if include_user:
         result.user_id = _pseudonymise_user(person, reason)
+    _audit_pseudonymised(result)
     return result
 
 
@@ -522,7 +525,25 @@ def comment_author_pseudonymise(
         comments, pseudonym, identity=None, actor=actor, reason=reason
     )
     result.comment_ids = [c.pk for c in comments]
+    _audit_pseudonymised(result)
     return result
+
+
+def _audit_pseudonymised(result: PseudonymisationResult) -> None:
+    """One event in the installation-wide chain: ids and counts, never the data itself."""
+    audit_record(
+        process_id=None,
+        kind=AuditEvent.Kind.PERSON_PSEUDONYMISED,
+        actor_id=result.actor_id,
+        object_ref=("stakeholders.person", str(result.person_id)) if result.person_id else None,
+        payload={
+            "person_id": result.person_id,
+            "user_ref_id": result.user_id,
+            "comment_ids": sorted(result.comment_ids),
+            "attendance_ids": sorted(result.attendance_ids),
+            "history_rows": result.history_rows,
+        },
+    )
 
 
 # --- retention ------------------------------------------------------------------------------------

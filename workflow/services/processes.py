@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from audit.models import AuditEvent
+from audit.services import actor_id_of, audit_record
 from documents.models import Document, DocumentVersion
 from documents.services.plan import plan_tree_copy
 from stakeholders import roles
@@ -33,7 +37,12 @@ from workflow.models import (
     StageTransition,
     Transition,
 )
-from workflow.permissions import ProcessPermissions, can_manage_process, can_view_process
+from workflow.permissions import (
+    ProcessPermissions,
+    can_manage_process,
+    can_view_process,
+    process_permissions_sql,
+)
 
 
 @transaction.atomic
@@ -69,6 +78,19 @@ def process_create(
         actor=actor,
         reason=reason or _("Planning process created"),
     )
+    audit_record(
+        process_id=process.pk,
+        kind=AuditEvent.Kind.PROCESS_CREATED,
+        actor_id=actor_id_of(actor),
+        obj=process,
+        payload={
+            "territory_id": process.territory_id,
+            "period_start_year": process.period_start_year,
+            "period_end_year": process.period_end_year,
+            "esf_project_id": process.esf_project_id,
+            "previous_process_id": process.previous_process_id,
+        },
+    )
     permissions_sync_for_process(process=process)
     return process
 
@@ -79,9 +101,17 @@ DECISION_TRANSITIONS = frozenset(Transition.values) - {Transition.RETURN}
 
 
 def decision_conditions(
-    process: PlanningProcess, transition: str, decision: Decision | None
+    process: PlanningProcess,
+    transition: str,
+    decision: Decision | None,
+    *,
+    is_used: bool | None = None,
 ) -> list[UnmetCondition]:
-    """What is wrong with the decision offered to authorise a transition (empty: it authorises)."""
+    """What is wrong with the decision offered to authorise a transition (empty: it authorises).
+
+    ``is_used``: whether a StageTransition already names the decision, when the caller read it
+    together with the decision (``_lock_for_transition``); None looks it up.
+    """
     if transition not in DECISION_TRANSITIONS:
         return []
     if decision is None:
@@ -120,7 +150,9 @@ def decision_conditions(
         )
     elif decision.status != Decision.Status.ADOPTED:
         unmet.append(UnmetCondition("decision_not_adopted", _("The decision was not adopted.")))
-    if StageTransition.objects.filter(decision=decision).exists():
+    if is_used is None:
+        is_used = StageTransition.objects.filter(decision=decision).exists()
+    if is_used:
         unmet.append(
             UnmetCondition(
                 "decision_already_used", _("The decision has already authorised a transition.")
@@ -135,8 +167,15 @@ def transition_conditions(
     *,
     decision: Decision | None = None,
     today: dt.date | None = None,
+    decision_is_used: bool | None = None,
+    has_configured_rules: bool | None = None,
 ) -> list[UnmetCondition]:
-    """Every unmet condition of a transition from the process's current stage."""
+    """Every unmet condition of a transition from the process's current stage.
+
+    ``decision_is_used`` and ``has_configured_rules`` are facts the caller already read with the
+    decision and the process (see ``decision_conditions`` and ``guards.rules_for``); None reads
+    them here.
+    """
     sources, _target = TRANSITIONS[transition]
     if process.stage not in sources:
         return [
@@ -146,9 +185,9 @@ def transition_conditions(
                 % {"stage": process.get_stage_display()},
             )
         ]
-    return guards.evaluate(process, transition, today=today) + decision_conditions(
-        process, transition, decision
-    )
+    return guards.evaluate(
+        process, transition, today=today, has_configured=has_configured_rules
+    ) + decision_conditions(process, transition, decision, is_used=decision_is_used)
 
 
 def _lock_process(actor: Actor, process_id: int) -> PlanningProcess:
@@ -168,6 +207,141 @@ def _lock_process_with_permissions(
     if not permissions.allows(roles.VIEW_PROCESS):
         raise NotFound(_("Planning process not found."))
     return process, permissions
+
+
+# What a transition needs to know about its actor's rights on the process.
+TRANSITION_PERMISSIONS = (roles.VIEW_PROCESS, roles.TRANSITION_STAGE)
+
+# The decision's fields that decide whether it authorises a transition; read with the locked
+# process, the other fields load when read.
+_DECISION_FIELDS = ("id", "process_id", "body_id", "subject", "transition", "status", "mode")
+_BODY_FIELDS = ("id", "kind", "process_id")
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class LockedForTransition:
+    """What ``_lock_for_transition`` read in its one round trip."""
+
+    process: PlanningProcess
+    permissions: ProcessPermissions
+    has_configured_rules: bool
+    # The decision offered (None: none offered, or none of this process by that id), with its
+    # body's kind and process, and whether a StageTransition already names it.
+    decision: Decision | None = None
+    decision_is_used: bool | None = None
+
+
+def _lock_for_transition(
+    actor: Actor, process_id: int, transition: str, decision_id: int | None
+) -> LockedForTransition:
+    """Lock the process row, and the decision offered, reading all a transition checks.
+
+    One round trip: the process, the actor's permissions on it (a process the actor may not see
+    is NotFound), whether GuardRule rows configure the transition for its territory, and the
+    decision offered with its body and whether it was used. The two rows are locked in one
+    statement, the process first, as everywhere; the permissions and the configuration are read
+    under the lock, never from a cache. Written out in SQL because composing it with the ORM
+    would cost more than the rest of the transition.
+    """
+    try:
+        pk = int(process_id)
+    except (ValueError, TypeError):
+        raise NotFound(_("Planning process not found.")) from None
+    decision_pk = None
+    if decision_id is not None:
+        try:
+            decision_pk = int(decision_id)
+        except (ValueError, TypeError):
+            decision_pk = None
+    rows = _locked_rows(actor, pk, transition, decision_pk) if decision_pk is not None else []
+    if not rows:
+        # No decision offered, or none of this process by that id: lock the process alone.
+        rows = _locked_rows(actor, pk, transition, None)
+    if not rows:
+        raise NotFound(_("Planning process not found."))
+    process = rows[0]
+    permissions = ProcessPermissions(actor, process, loaded=TRANSITION_PERMISSIONS)
+    if not permissions.allows(roles.VIEW_PROCESS):
+        raise NotFound(_("Planning process not found."))
+    locked = LockedForTransition(
+        process=process,
+        permissions=permissions,
+        has_configured_rules=bool(process.has_configured_rules),
+    )
+    if getattr(process, "decision__id", None) is None:
+        return locked
+    decision = _partly_loaded(Decision, _DECISION_FIELDS, process, "decision__")
+    body = _partly_loaded(Body, _BODY_FIELDS, process, "decision_body__")
+    Decision._meta.get_field("body").set_cached_value(decision, body)
+    return dataclasses.replace(
+        locked, decision=decision, decision_is_used=bool(process.decision_is_used)
+    )
+
+
+def _partly_loaded(model: type[M], fields: tuple[str, ...], row: Any, prefix: str) -> M:
+    """An instance of ``model`` from the ``prefix``-named columns of a raw row; its other fields
+    load when read (as with ``QuerySet.only``)."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in fields]
+    return model.from_db(connection.alias, names, [getattr(row, prefix + name) for name in names])
+
+
+def _locked_rows(
+    actor: Actor, process_id: int, transition: str, decision_id: int | None
+) -> list[PlanningProcess]:
+    """The SELECT ... FOR UPDATE of ``_lock_for_transition``: no row when the process does not
+    exist or, with ``decision_id``, when the process has no decision by that id."""
+    quote = connection.ops.quote_name
+
+    def column(model: type[Any], field: str) -> str:
+        return quote(model._meta.get_field(field).column)
+
+    def table(model: type[Any]) -> str:
+        return quote(model._meta.db_table)
+
+    permissions = process_permissions_sql(actor, process_id, TRANSITION_PERMISSIONS)
+    rules, rules_params = guards.has_configured_rules_sql(
+        transition, territory_id=f"p.{column(PlanningProcess, 'territory')}"
+    )
+    select = (
+        f"{permissions.with_clause}SELECT p.*{permissions.columns}, {rules} AS has_configured_rules"
+    )
+    joins, lock_of, params = "", ("p",), [*permissions.params, *rules_params]
+    if decision_id is not None:
+        decision_columns = "".join(
+            f", d.{column(Decision, name.removesuffix('_id'))} AS decision__{name}"
+            for name in _DECISION_FIELDS
+        )
+        body_columns = "".join(
+            f", b.{column(Body, name.removesuffix('_id'))} AS decision_body__{name}"
+            for name in _BODY_FIELDS
+        )
+        used = (
+            f"EXISTS (SELECT 1 FROM {table(StageTransition)} t"  # noqa: S608 (names from _meta)
+            f" WHERE t.{column(StageTransition, 'decision')} = d.{column(Decision, 'id')})"
+        )
+        select += f"{decision_columns}{body_columns}, {used} AS decision_is_used"
+        joins = (
+            f" INNER JOIN {table(Decision)} d ON d.{column(Decision, 'id')} = %s"
+            f" AND d.{column(Decision, 'process')} = p.{column(PlanningProcess, 'id')}"
+            f" INNER JOIN {table(Body)} b"
+            f" ON b.{column(Body, 'id')} = d.{column(Decision, 'body')}"
+        )
+        lock_of = ("p", "d")
+        params.append(decision_id)
+    lock = ""
+    if connection.features.has_select_for_update:
+        of = lock_of if connection.features.has_select_for_update_of else ()
+        lock = " " + connection.ops.for_update_sql(of=of)
+    params.append(process_id)
+    return list(
+        PlanningProcess.objects.raw(
+            f"{select} FROM {table(PlanningProcess)} p{joins}"
+            f" WHERE p.{column(PlanningProcess, 'id')} = %s{lock}",
+            params,
+        )
+    )
 
 
 @transaction.atomic
@@ -203,7 +377,8 @@ def process_transition(
         raise ValidationFailed(
             _("Give the reason for the step."), errors={"reason": [_("A reason is required.")]}
         )
-    process, permissions = _lock_process_with_permissions(actor, process_id)
+    locked = _lock_for_transition(actor, process_id, transition, decision_id)
+    process, decision = locked.process, locked.decision
     resolution = None
     if resolution_id is not None:
         from workflow.services.resolutions import resolution_for_transition
@@ -211,7 +386,7 @@ def process_transition(
         resolution = resolution_for_transition(
             actor=actor, process=process, transition=transition, resolution_id=resolution_id
         )
-    elif not permissions.allows(roles.TRANSITION_STAGE):
+    elif not locked.permissions.allows(roles.TRANSITION_STAGE):
         raise PermissionDenied(_("You may not move this process to another stage."))
     sources, target = TRANSITIONS[transition]
     # A step that no longer starts from the current stage means the caller saw an older state:
@@ -223,23 +398,25 @@ def process_transition(
             _("Someone else has just changed the stage of the process to %(stage)s.")
             % {"stage": process.get_stage_display()}
         )
-    decision = None
-    if decision_id is not None:
-        decision = (
-            Decision.objects.select_for_update()
-            .select_related("body")
-            .filter(pk=decision_id, process=process)
-            .first()
-        )
-        if decision is None:
-            raise NotFound(_("Decision not found."))
-        if decision.status == Decision.Status.OPEN and decision.mode == Decision.Mode.PER_ROLLAM:
-            # Per rollam voting ends by the clock, whether or not the scheduled task has run.
-            from workflow.services.decisions import decision_close
+    if decision_id is not None and decision is None:
+        raise NotFound(_("Decision not found."))
+    if (
+        decision is not None
+        and decision.status == Decision.Status.OPEN
+        and decision.mode == Decision.Mode.PER_ROLLAM
+    ):
+        # Per rollam voting ends by the clock, whether or not the scheduled task has run.
+        from workflow.services.decisions import decision_close
 
-            if timezone.now() > decision.voting_closes_at:
-                decision = decision_close(actor=actor, decision=decision)
-    unmet = transition_conditions(process, transition, decision=decision)
+        if timezone.now() > decision.voting_closes_at:
+            decision = decision_close(actor=actor, decision=decision)
+    unmet = transition_conditions(
+        process,
+        transition,
+        decision=decision,
+        decision_is_used=locked.decision_is_used,
+        has_configured_rules=locked.has_configured_rules,
+    )
     if unmet:
         raise UnmetConditions(unmet)
     from_stage = process.stage
@@ -262,6 +439,19 @@ def process_transition(
         resolution=resolution,
     )
     record_save(record, actor=actor, reason=reason, validate=False)
+    audit_record(
+        process_id=process.pk,
+        kind=AuditEvent.Kind.STAGE_TRANSITION,
+        actor_id=record.actor_id_snapshot,
+        obj=record,
+        payload={
+            "transition": transition,
+            "from_stage": from_stage,
+            "to_stage": target,
+            "decision_id": record.decision_id,
+            "resolution_id": record.resolution_id,
+        },
+    )
     from workflow.tasks import stage_transition_notify
 
     transition_id = record.pk
@@ -351,6 +541,19 @@ def process_start_next_cycle(
         ),
         actor=actor,
         reason=reason,
+    )
+    audit_record(
+        process_id=process.pk,
+        kind=AuditEvent.Kind.PROCESS_CREATED,
+        actor_id=actor_id_of(actor),
+        obj=process,
+        payload={
+            "territory_id": process.territory_id,
+            "period_start_year": process.period_start_year,
+            "period_end_year": process.period_end_year,
+            "previous_process_id": previous.pk,
+            "previous_evaluation_id": evaluation.pk if evaluation else None,
+        },
     )
     today = timezone.localdate()
     body_map: dict[int, Body] = {}
