@@ -89,6 +89,25 @@ def test_with_the_triggers_off_an_edit_is_named(postgresql, process, chain):
     ]
 
 
+@pytest.mark.django_db
+def test_the_database_quotes_the_previous_hash_as_the_canonical_json_does(
+    postgresql, process, chain
+):
+    """The one-statement append has PostgreSQL complete the hashed document around the head's
+    hash: even a head forged to hold characters that JSON escapes yields the hash Python
+    computes (and the verifier reproduces)."""
+    chain(1)
+    forged = 'x"\\\b\t\n\x01\x1f\u010c\u2028/' + "0" * 53
+    raw("UPDATE audit_auditchain SET last_hash = %s WHERE process_id = %s", [forged, process.pk])
+    event = audit_record(process_id=process.pk, kind="vote_cast", actor_id=1, payload={"n": 1})
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.seq, stored.prev_hash) == (2, forged)
+    assert stored.hash == event.hash == stored.compute_hash()
+    assert AuditChain.objects.get(process=process).last_hash == event.hash
+    # The forgery itself is what the verifier names, not the event appended after it.
+    assert [(b.seq, b.problem) for b in verify_chains().breaks] == [(2, "prev_hash_mismatch")]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twenty_threads_appending_to_one_chain_give_one_linear_chain(postgresql):
     process = PlanningProcessFactory()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import ProtectedError
 
 from audit.models import (
@@ -17,7 +18,12 @@ from audit.models import (
     AuditTrailAppendOnly,
     event_hash,
 )
-from audit.services import audit_record, clean_payload, is_personal_key
+from audit.services import (
+    _hash_document_parts,
+    audit_record,
+    clean_payload,
+    is_personal_key,
+)
 from tests.factories import PlanningProcessFactory
 
 pytestmark = pytest.mark.django_db
@@ -225,15 +231,52 @@ def test_the_event_exists_only_if_the_business_change_commits(process, chain):
     assert AuditChain.objects.get(process=process).last_seq == 2
 
 
-def test_an_append_costs_three_queries_inside_the_callers_transaction(
+def test_an_append_costs_one_query_on_postgresql_and_three_elsewhere(
     process, chain, django_assert_num_queries
 ):
     chain(1)
-    with transaction.atomic(), django_assert_num_queries(3) as captured:
-        audit_record(process_id=process.pk, kind="vote_cast", actor_id=1, payload={"a": 1})
+    postgresql = connection.vendor == "postgresql"
+    with transaction.atomic(), django_assert_num_queries(1 if postgresql else 3) as captured:
+        event = audit_record(process_id=process.pk, kind="vote_cast", actor_id=1, payload={"a": 1})
     sql = [q["sql"].upper() for q in captured.captured_queries]
-    assert sql[0].startswith("SELECT") and sql[1].startswith("INSERT")
-    assert sql[2].startswith("UPDATE")
+    if postgresql:
+        # Lock the head, insert the event, advance the head: one statement.
+        assert sql[0].startswith("WITH HEAD AS (SELECT") and "FOR UPDATE" in sql[0]
+        assert "INSERT INTO" in sql[0] and "UPDATE " in sql[0]
+    else:
+        assert sql[0].startswith("SELECT") and sql[1].startswith("INSERT")
+        assert sql[2].startswith("UPDATE")
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.seq, stored.prev_hash, stored.hash) == (2, event.prev_hash, event.hash)
+    assert stored.compute_hash() == event.hash
+    assert event.prev_hash == AuditEvent.objects.get(process=process, seq=1).hash
+    head = AuditChain.objects.get(process=process)
+    assert (head.last_seq, head.last_hash) == (2, event.hash)
+
+
+@pytest.mark.parametrize(
+    "prev_hash",
+    [GENESIS_HASH, "ab" * 32, 'x"\\\b\t\n\x01\x1fČ\u2028/' + "0" * 50],
+)
+def test_the_hash_document_cut_around_prev_hash_and_seq_is_the_documented_one(prev_hash):
+    """What PostgreSQL completes (``_append_in_one_statement``) is the canonical document."""
+    event = AuditEvent(
+        process_id=None,
+        kind="version_approved",
+        actor_id=42,
+        object_type="documents.documentversion",
+        object_id="17",
+        payload={"note": 'Č\n"', "sha256": "ab" * 32, "votes": {"for": 4}},
+        occurred_at=dt.datetime(2025, 3, 1, 8, 30, 0, 12, tzinfo=dt.UTC),
+        prev_hash=prev_hash,
+        seq=123,
+    )
+    for process_id in (None, 7):
+        event.process_id = process_id
+        before, between, after = _hash_document_parts(event)
+        # The database quotes prev_hash with to_json(), which escapes as json.dumps does.
+        document = before + json.dumps(prev_hash, ensure_ascii=False) + between + "123" + after
+        assert hashlib.sha256(document.encode("utf-8")).hexdigest() == event.compute_hash()
 
 
 def test_the_first_event_of_a_chain_creates_its_head(process, django_assert_max_num_queries):
