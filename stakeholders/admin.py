@@ -163,6 +163,14 @@ class EsfProjectAdmin(ReferenceDataAdmin):
     search_fields = ["registration_number", "name"]
     filter_horizontal = ["partners"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A project whose processes' records are kept until its retention date stays (the
+        # processes protect it in the database too; see workflow.services.retention).
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return not (obj.retention_until >= timezone.localdate() and obj.planning_processes.exists())
+
     def create_object(self, request: HttpRequest, obj: Any, form: forms.ModelForm) -> EsfProject:
         return services.esf_project_create(
             actor=request.user,

@@ -12,7 +12,12 @@ and their points, comments, news, consultations and calendar addresses. Planned 
 (``stage_deadline_set``), meetings and their agendas (``meeting_create`` / ``meeting_update`` /
 ``agenda_item_*``), proposals put to a vote (``decision_create``), resolution numbering
 (``resolution_numbering_set``) and approval chains (``approval_chain_set``) are written through
-their services.
+their services. ESF indicator definitions are reference data: every staff user reads them,
+superusers edit them.
+
+Retention (``workflow.services.retention``): a record that an ESF project keeps until its
+retention date has no delete button and no bulk delete here, and a deletion attempted anyway is
+refused with the service's message.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from stakeholders import roles
 from stakeholders.admin_base import (
     ReadOnlyInline,
+    ReferenceDataAdmin,
     ServiceAdmin,
     ServiceRefused,
     adopt,
@@ -42,6 +48,7 @@ from stakeholders.exceptions import ApplicationError
 from stakeholders.models import Body
 from stakeholders.permissions import can_record_resolution
 from stakeholders.selectors import body_list
+from stakeholders.services import record_save
 from workflow import permissions, selectors_meetings, services
 from workflow.models import (
     AgendaItem,
@@ -53,6 +60,7 @@ from workflow.models import (
     ConsultationPeriod,
     Decision,
     GuardRule,
+    IndicatorDefinition,
     Meeting,
     NewsItem,
     PlanningProcess,
@@ -66,6 +74,7 @@ from workflow.models import (
 from workflow.selectors import process_list
 from workflow.services import meetings as meeting_services
 from workflow.services import resolutions as resolution_services
+from workflow.services import retention
 
 
 def can_change_process(user: Any, process: PlanningProcess) -> bool:
@@ -75,6 +84,33 @@ def can_change_process(user: Any, process: PlanningProcess) -> bool:
         and permissions.can_manage_process(user, process)
         and (user.is_superuser or user.has_perm(roles.CHANGE_PROCESS, process))
     )
+
+
+class RetentionAdminMixin:
+    """Records kept by an ESF project's retention period are not deleted in the admin: the
+    subclass's ``has_delete_permission`` asks ``retention_allows_delete``, the bulk delete is
+    left out of a list that holds such a record, and ``delete_object`` refuses all the same."""
+
+    def retention_allows_delete(self, request: HttpRequest, obj: Any) -> bool:
+        if obj is None:
+            return True
+        return not cached_check(
+            request,
+            ("retention", obj._meta.label_lower, obj.pk),
+            lambda: retention.retention_holds(obj),
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        if "delete_selected" in actions:
+            queryset = self.get_queryset(request)  # type: ignore[attr-defined]
+            if retention.retained(queryset).exists():
+                del actions["delete_selected"]
+        return actions
+
+    def delete_object(self, request: HttpRequest, obj: models.Model) -> None:
+        retention.retention_guard(obj)
+        super().delete_object(request, obj)  # type: ignore[misc]
 
 
 class BodyInline(ReadOnlyInline):
@@ -94,7 +130,7 @@ class BodyInline(ReadOnlyInline):
 
 
 @admin.register(PlanningProcess)
-class PlanningProcessAdmin(ServiceAdmin):
+class PlanningProcessAdmin(RetentionAdminMixin, ServiceAdmin):
     list_display = ["title", "territory", "period_label", "stage", "esf_project"]
     list_filter = ["stage"]
     search_fields = ["title", "territory__name"]
@@ -139,7 +175,8 @@ class PlanningProcessAdmin(ServiceAdmin):
         return is_superuser(request.user)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_superuser(request.user)
+        # A process that will not go on is cancelled; one of an ESF project is kept.
+        return is_superuser(request.user) and self.retention_allows_delete(request, obj)
 
     def has_view_history_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is None:
@@ -891,3 +928,38 @@ class CalendarFeedTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- ESF indicators ----------------------------------------------------------------------------
+
+
+@admin.register(IndicatorDefinition)
+class IndicatorDefinitionAdmin(RetentionAdminMixin, ReferenceDataAdmin):
+    """The ESF indicators of the report (installation-wide, or a project's own of the same
+    code). A definition in use by a project whose records are kept is not deleted (switch it off
+    with "in use" instead): the reports of past periods would change."""
+
+    list_display = [
+        "code",
+        "name",
+        "unit",
+        "computation",
+        "target_value",
+        "esf_project",
+        "to_verify",
+        "is_active",
+        "order",
+    ]
+    list_filter = ["is_active", "to_verify", "computation"]
+    list_select_related = ["esf_project"]
+    search_fields = ["code", "name", "note", "esf_project__registration_number"]
+    ordering = ["order", "code"]
+    default_reason = _("ESF indicator edited in the administration")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_superuser(request.user) and self.retention_allows_delete(request, obj)
+
+    def create_object(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm
+    ) -> IndicatorDefinition:
+        return record_save(obj, actor=request.user, reason=self.reason(form, self.create_reason))

@@ -8,5 +8,7 @@ class WorkflowConfig(AppConfig):
 
     def ready(self) -> None:
         from workflow import public_cache
+        from workflow.services import retention
 
         public_cache.connect_signals()
+        retention.connect_signals()

@@ -118,6 +118,8 @@ def can_edit_priority(actor: Actor, priority: Priority) -> bool:
 
 
 def _delete(obj: models.Model, *, actor: Actor, reason: str) -> None:
+    # The plan tree is the working draft of the plan, not an ESF record: the record is each
+    # submitted version of the plan with its generation snapshot (workflow.services.retention).
     obj._history_user = actor if actor is not None and actor.is_authenticated else None  # type: ignore[attr-defined]
     obj._change_reason = reason  # type: ignore[attr-defined]
     obj.delete()

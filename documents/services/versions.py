@@ -239,7 +239,11 @@ def version_update_draft(
 
 @transaction.atomic
 def version_delete_draft(*, actor: Actor, version: DocumentVersion, reason: str) -> None:
-    """Delete a draft entered by mistake, with its file. Submitted versions are records: refused."""
+    """Delete a draft entered by mistake, with its file. Submitted versions are records: refused.
+
+    A draft is not a record yet, so an ESF project's retention period does not keep it (the
+    retention rule, ``workflow.services.retention``, refuses records in ``pre_delete``).
+    """
     version = _lock_version(version.pk)
     if version.status != Status.DRAFT:
         raise VersionImmutable(

@@ -27,6 +27,7 @@ from workflow.models import (
     ConsultationPeriod,
     Decision,
     GuardRule,
+    IndicatorDefinition,
     Meeting,
     NewsItem,
     Resolution,
@@ -478,3 +479,53 @@ def test_changelists_take_constant_queries(client, records, model):
     response = client.get(path)
     assert len(response.context["cl"].result_list) >= 6
     assert count_queries(client, path) == few
+
+
+# --- ESF indicators ----------------------------------------------------------------------------
+
+
+def test_esf_indicators_are_listed_searched_and_added_by_the_superuser(client, cycle):
+    client.force_login(cycle.coordinator)  # staff: reads the reference data
+    response = client.get(admin_url(IndicatorDefinition, "changelist"), {"q": "EECO01"})
+    assert response.status_code == 200
+    assert [d.code for d in response.context["cl"].result_list] == ["EECO01"]
+    assert client.get(admin_url(IndicatorDefinition, "add")).status_code == 403
+
+    client.force_login(cycle.admin)
+    response = client.post(
+        admin_url(IndicatorDefinition, "add"),
+        {
+            "esf_project": "",
+            "code": "6 00 10",
+            "name": "Účastníci z řad uživatelů",
+            "unit": "osoby",
+            "computation": "unique_participants_by_triad",
+            "params": '{"triad_side": "user"}',
+            "target_value": "40",
+            "note": "",
+            "to_verify": "on",
+            "order": "80",
+            "is_active": "on",
+            "change_reason": "Indikátor podle výzvy",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    added = IndicatorDefinition.objects.get(code="6 00 10")
+    entry = added.history.get()
+    assert (entry.history_user, entry.history_change_reason) == (
+        cycle.admin,
+        "Indikátor podle výzvy",
+    )
+
+    response = client.post(
+        admin_url(IndicatorDefinition, "add"),
+        {
+            "code": "6 00 11",
+            "name": "Bez strany triády",
+            "computation": "unique_participants_by_triad",
+            "params": "{}",
+            "order": "90",
+        },
+    )
+    assert response.status_code == 200  # the missing parameter is shown on the form
+    assert not IndicatorDefinition.objects.filter(code="6 00 11").exists()

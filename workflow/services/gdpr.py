@@ -15,14 +15,25 @@ so that the ESF report and every other figure read the same before and after:
 * the person's guest lines of attendance lists (a guest line has a name, no e-mail): lines whose
   name is one of the person's names. Each distinct spelling keeps its own pseudonym
   ("Osoba #5", "Osoba #5-2"…), so that the number of distinct guests does not change.
+* generated documents: the plain data a document was rendered from (the ``generation_data``
+  snapshot of each generated ``DocumentVersion``, submitted ones included, and the
+  ``input_data`` of each ``GenerationJob``) get the same replacements as free text, in every
+  string of the JSON: the person's names and e-mails, their guest spellings (each by its own
+  label), a pseudonymised commenter's names and e-mails. The snapshot's ``context_sha256``
+  stays the checksum of the data as rendered. On PostgreSQL the database guard of submitted
+  versions lets ``generation_data`` change only while this module says so for the
+  transaction (``documents`` migration 0003); nothing else of a submitted version changes.
 * simple-history keeps the old values of every row, so the same columns are rewritten in the
-  historical rows of those persons, comments and attendance lines (and the admin log's text
-  of the objects). The change itself is a new historical row with the actor and the reason.
+  historical rows of those persons, comments, attendance lines, document versions and
+  generation jobs (and the admin log's text of the objects). The change itself is a new
+  historical row with the actor and the reason.
 
 Not changed: audit events (they never hold names or e-mails); resolutions, agenda items and
-their discussion (records of the bodies that entitled persons may inspect in full); the files
-and generation snapshots of submitted document versions (immutable records kept for the
-retention period; signed attendance lists are evidence the programme requires).
+their discussion (records of the bodies that entitled persons may inspect in full); the stored
+files (DOCX, PDF, scans) of document versions: a submitted version's bytes are immutable
+evidence kept for the retention period, checked against their sha256 (signed attendance lists
+are evidence the programme requires). A draft that still names the person can be generated
+again or deleted by the coordinator.
 
 ``retention_pseudonymise_due`` runs daily (``workflow.tasks_gdpr``): for every ESF project whose
 ``retention_until`` is before today, the guests and commenters of its processes are pseudonymised
@@ -35,19 +46,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from audit.models import AuditEvent
 from audit.services import audit_record
+from documents.models import DocumentVersion
+from documents.models.plan import GenerationJob
 from stakeholders.exceptions import NotFound, PermissionDenied, ValidationFailed
 from stakeholders.models import EsfProject, Membership, Person
 from stakeholders.services import Actor, record_save
@@ -75,6 +90,12 @@ COMMENT_TEXT_FIELDS = (
     "target_text",
 )
 JSON_ENCODER = DjangoJSONEncoder
+# The transaction-local PostgreSQL setting under which the guard of submitted document versions
+# lets their generation snapshot change (documents/migrations/0003).
+SNAPSHOT_REWRITE_SETTING = "komplan.pseudonymising"
+
+# Patterns of one author's names and e-mails, and what replaces them.
+Replacement = tuple[list[re.Pattern[str]], str]
 
 
 @dataclass
@@ -88,6 +109,8 @@ class PseudonymisationResult:
     user_id: int | None = None
     comment_ids: list[int] = field(default_factory=list)
     attendance_ids: list[int] = field(default_factory=list)
+    version_ids: list[int] = field(default_factory=list)
+    generation_job_ids: list[int] = field(default_factory=list)
     history_rows: int = 0
 
 
@@ -98,6 +121,7 @@ class RetentionResult:
     skipped_person_ids: list[int] = field(default_factory=list)
     attendances: int = 0
     comments: int = 0
+    versions: int = 0
 
 
 # --- who may -------------------------------------------------------------------------------------
@@ -297,12 +321,15 @@ def _rewrite_comments(
     identity: Identity | None,
     actor: Actor,
     reason: str,
+    collect: list[Replacement] | None = None,
 ) -> int:
     """Rewrite the comments of one author (one new historical row each) and all their older
     historical rows; returns the number of historical rows rewritten.
 
     The texts lose the names and e-mails of ``identity`` (a person) or, without one, every
-    name and e-mail these comments and their history have held as their submitter's.
+    name and e-mail these comments and their history have held as their submitter's. The
+    patterns of their full names and e-mails are appended to ``collect`` (for the generated
+    documents).
     """
     if not comments:
         return 0
@@ -330,10 +357,21 @@ def _rewrite_comments(
         "pseudonym",
         *COMMENT_TEXT_FIELDS,
     ]
+    rewritten_texts: dict[str, str] = {}
     for row in [*old_rows, *comments]:
         values = _comment_values(row, pseudonym=pseudonym, patterns=patterns, names=names)
         for name, value in values.items():
+            old = getattr(row, name) or ""
+            if name in COMMENT_TEXT_FIELDS and old != value:
+                rewritten_texts[old] = value
             setattr(row, name, value)
+    if collect is not None:
+        # Generated documents (a settlement) quote the texts: each as rewritten here. Elsewhere
+        # in them full names and e-mails only, as they list many people and a surname alone
+        # may be someone else's.
+        collect.extend(([re.compile(re.escape(old))], new) for old, new in rewritten_texts.items())
+        full = own.text_patterns() + (identity.text_patterns() if identity is not None else [])
+        collect.append((full, pseudonym))
     historical.objects.bulk_update(old_rows, changed_fields, batch_size=500)
     for comment in comments:
         record_save(comment, actor=actor, reason=reason, validate=False)
@@ -356,6 +394,118 @@ def _rewrite_guests(
         attendance.guest_name = pseudonyms[attendance.pk]
         record_save(attendance, actor=actor, reason=reason, validate=False)
     return len(old_rows)
+
+
+def _longest_first(replacements: list[Replacement]) -> list[tuple[re.Pattern[str], str]]:
+    """One list of (pattern, pseudonym), the longest pattern first, so that "Mgr. Jana Nová"
+    is replaced whole before "Jana Nová"; among equals the earlier replacement wins."""
+    pairs = [(pattern, pseudonym) for patterns, pseudonym in replacements for pattern in patterns]
+    return sorted(pairs, key=lambda pair: -len(pair[0].pattern))
+
+
+def _redact_data(value: Any, pairs: list[tuple[re.Pattern[str], str]]) -> Any:
+    """Every string inside JSON-like data with the pairs applied (keys and structure
+    unchanged)."""
+    if isinstance(value, str):
+        for pattern, replacement in pairs:
+            value = pattern.sub(lambda _match, text=replacement: text, value)
+        return value
+    if isinstance(value, list):
+        return [_redact_data(item, pairs) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_data(item, pairs) for key, item in value.items()}
+    return value
+
+
+def _guest_replacements(
+    attendances: Iterable[Attendance], labels: dict[int, str]
+) -> list[Replacement]:
+    """Each guest spelling replaced by its own label, longest spelling first."""
+    spellings = {normalised(a.guest_name): labels[a.pk] for a in attendances if a.guest_name}
+    return [
+        (Identity(names=frozenset({name}), emails=frozenset()).text_patterns(), label)
+        for name, label in sorted(spellings.items(), key=lambda item: -len(item[0]))
+    ]
+
+
+@contextmanager
+def _snapshot_rewrites_allowed() -> Iterator[None]:
+    """Let PostgreSQL's guard of submitted versions accept a changed generation snapshot for the
+    rest of this block (a transaction-local setting); other databases have no such guard."""
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', true)", [SNAPSHOT_REWRITE_SETTING])
+    try:
+        yield
+    finally:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', true)", [SNAPSHOT_REWRITE_SETTING])
+
+
+def _rewrite_generated(
+    replacements: list[Replacement],
+    *,
+    process_ids: Iterable[int] | None,
+    actor: Actor,
+    reason: str,
+) -> tuple[list[int], list[int], int]:
+    """Apply the replacements to the generation snapshots of generated document versions and to
+    the input data of generation jobs of the processes (all when ``process_ids`` is None).
+
+    Changed rows get one new historical row with the actor and the reason; their older
+    historical rows are rewritten too. Returns the version ids, the job ids and the number of
+    historical rows rewritten.
+    """
+    if not replacements:
+        return [], [], 0
+    pairs = _longest_first(replacements)
+    scope = None if process_ids is None else list(process_ids)
+    user = actor if actor is not None and actor.is_authenticated else None
+    changed: dict[type[Model], list[int]] = {}
+    history_rows = 0
+    targets: tuple[tuple[type[Model], str, str, Q], ...] = (
+        (DocumentVersion, "generation_data", "document__process_id", Q(provenance="generated")),
+        (GenerationJob, "input_data", "process_id", Q()),
+    )
+    with _snapshot_rewrites_allowed():
+        for model, column, process_path, condition in targets:
+            historical = model.history.model  # type: ignore[attr-defined]
+            live = model._base_manager.filter(condition)
+            old = historical.objects.filter(condition)
+            if scope is not None:
+                live = live.filter(**{f"{process_path}__in": scope})
+                old = old.filter(**{f"{process_path}__in": scope})
+            new_values: dict[Any, Any] = {}
+            for history_id, data in old.values_list("history_id", column).iterator():
+                redacted = _redact_data(data, pairs)
+                if redacted != data:
+                    new_values[history_id] = redacted
+            rows = list(historical.objects.filter(history_id__in=list(new_values)))
+            for row in rows:
+                setattr(row, column, new_values[row.history_id])
+            historical.objects.bulk_update(rows, [column], batch_size=500)
+            history_rows += len(rows)
+
+            new_values = {}
+            for pk, data in live.values_list("pk", column).iterator():
+                redacted = _redact_data(data, pairs)
+                if redacted != data:
+                    new_values[pk] = redacted
+            objects = list(model._base_manager.filter(pk__in=list(new_values)).order_by("pk"))
+            for obj in objects:
+                setattr(obj, column, new_values[obj.pk])
+            bulk_update_with_history(
+                objects,
+                model,
+                [column],
+                batch_size=500,
+                default_user=user,
+                default_change_reason=reason,
+            )
+            changed[model] = [obj.pk for obj in objects]
+    return changed[DocumentVersion], changed[GenerationJob], history_rows
 
 
 def _rewrite_admin_log(model: type[Model], ids: Iterable[int], label: str | dict[int, str]) -> None:
@@ -425,15 +575,26 @@ def _pseudonymise_person(
         pseudonym=pseudonym, actor_id=getattr(actor, "pk", None), reason=reason, person_id=person.pk
     )
     comments = person_comments(identity, process_ids=process_ids)
+    replacements: list[Replacement] = []
     result.history_rows += _rewrite_comments(
-        comments, pseudonym, identity=identity, actor=actor, reason=reason
+        comments, pseudonym, identity=identity, actor=actor, reason=reason, collect=replacements
     )
     result.comment_ids = [c.pk for c in comments]
     guests = person_guest_attendances(identity, process_ids=process_ids)
     guest_labels = _guest_pseudonyms(guests, pseudonym)
+    # A guest spelling keeps its own label where a name of the same length would match too.
+    replacements = [
+        *_guest_replacements(guests, guest_labels),
+        (identity.text_patterns(), pseudonym),
+        *replacements,
+    ]
     result.history_rows += _rewrite_guests(guests, guest_labels, actor=actor, reason=reason)
     result.attendance_ids = [a.pk for a in guests]
     _rewrite_admin_log(Attendance, [], guest_labels)
+    result.version_ids, result.generation_job_ids, rows = _rewrite_generated(
+        replacements, process_ids=process_ids, actor=actor, reason=reason
+    )
+    result.history_rows += rows
 
     values = {
         "title_before": "",
@@ -521,10 +682,18 @@ def comment_author_pseudonymise(
     result = PseudonymisationResult(
         pseudonym=pseudonym, actor_id=getattr(actor, "pk", None), reason=reason
     )
+    replacements: list[Replacement] = []
     result.history_rows = _rewrite_comments(
-        comments, pseudonym, identity=None, actor=actor, reason=reason
+        comments, pseudonym, identity=None, actor=actor, reason=reason, collect=replacements
     )
     result.comment_ids = [c.pk for c in comments]
+    process_ids = (
+        None if is_superuser else {c.consultation.process_id for c in comments} or {process.pk}
+    )
+    result.version_ids, result.generation_job_ids, rows = _rewrite_generated(
+        replacements, process_ids=process_ids, actor=actor, reason=reason
+    )
+    result.history_rows += rows
     _audit_pseudonymised(result)
     return result
 
@@ -541,6 +710,8 @@ def _audit_pseudonymised(result: PseudonymisationResult) -> None:
             "user_ref_id": result.user_id,
             "comment_ids": sorted(result.comment_ids),
             "attendance_ids": sorted(result.attendance_ids),
+            "document_version_ids": sorted(result.version_ids),
+            "generation_job_ids": sorted(result.generation_job_ids),
             "history_rows": result.history_rows,
         },
     )
@@ -638,6 +809,7 @@ def retention_pseudonymise_due(*, today: dt.date | None = None) -> RetentionResu
         for members in groups.values()
         for a in members
     }
+    replacements = _guest_replacements(guests, labels)
     _rewrite_guests(guests, labels, actor=None, reason=reason)
     _rewrite_admin_log(Attendance, [], labels)
     result.attendances = len(guests)
@@ -660,8 +832,14 @@ def retention_pseudonymise_due(*, today: dt.date | None = None) -> RetentionResu
         authors[key].append(comment)
     for members in authors.values():
         label = COMMENTER_PSEUDONYM.format(id=members[0].pk)
-        _rewrite_comments(members, label, identity=None, actor=None, reason=reason)
+        _rewrite_comments(
+            members, label, identity=None, actor=None, reason=reason, collect=replacements
+        )
     result.comments = len(comments)
+    versions, _jobs, _rows = _rewrite_generated(
+        replacements, process_ids=process_ids, actor=None, reason=reason
+    )
+    result.versions = len(versions)
     return result
 
 
