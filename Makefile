@@ -79,11 +79,14 @@ lint: $(STAMP) var
 	env $(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(MAKE) --no-print-directory messages-check
 
-# Benchmarks run on PostgreSQL, as in production (a scratch database is created and dropped).
+# Benchmarks run on PostgreSQL and the shared Redis cache, as in production (a scratch database
+# is created and dropped; bench_public_pages deletes its own cache keys).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+BENCH_CACHE_URL ?= redis://127.0.0.1:6379/7
 
 bench: $(STAMP)
-	env -u CELERY_BROKER_URL DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m benchmarks.run
+	env -u CELERY_BROKER_URL DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_CACHE_URL=$(BENCH_CACHE_URL) \
+		$(BIN)/python -m benchmarks.run
 
 MAKEMESSAGES := $(MANAGE) makemessages -l cs --no-location --ignore=$(VENV) --ignore=var \
 	--ignore=tests --ignore=benchmarks

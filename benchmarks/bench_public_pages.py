@@ -11,11 +11,14 @@ at least 40 %; pairing keeps the ratio from following the load that other proces
 machine) and the queries each page runs when it is rendered and when it is served from the
 cache.
 
-The public pages are cached as in production (``workflow.public_cache``): with
-``BENCH_CACHE_URL`` (e.g. ``redis://127.0.0.1:6379/7``) the server uses that shared cache, under
-a key prefix of its own that is deleted afterwards; without it each worker keeps its own
-local-memory cache. Before the load, each page is checked: the open consultation's form carries
-per-visitor tokens, different on every response.
+The public pages are cached as in production (``workflow.public_cache``; once a worker has
+served a path, an anonymous visitor's hit is answered by ``config.middleware.
+PublicPageCacheMiddleware``, which still reads the generation and the page from the cache on
+every request): with ``BENCH_CACHE_URL`` (``make bench`` sets ``redis://127.0.0.1:6379/7``) the
+server uses that shared cache through ``config.cache.RedisCache``, as production does with
+``CACHE_URL``, under a key prefix of its own that is deleted afterwards; without it each worker
+keeps its own local-memory cache. Before the load, each page is checked: the open
+consultation's form carries per-visitor tokens, different on every response.
 
 Run: ``python -m benchmarks.bench_public_pages`` (or ``make bench``).
 """

@@ -12,6 +12,8 @@ if env.str("CACHE_URL", default=""):
             "KEY_PREFIX": env.str("BENCH_CACHE_KEY_PREFIX", default="bench"),
         }
     }
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # as config.settings.base does
 
 ROOT_URLCONF = "benchmarks.public_pages_urls"
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405

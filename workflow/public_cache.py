@@ -18,11 +18,19 @@ served only while its generation is the current one:
   (``Slots``) where the CSRF token and the submission token of the comment form go, and every
   response fills in the visitor's own CSRF token and a fresh submission token.
 * signed-in users (staff) get their pages rendered for them, never from or into the cache.
+* a visitor without a session cookie is anonymous for sure: ``config.middleware.
+  PublicPageCacheMiddleware`` answers such a request from the cache (``cached_response``, the
+  same read as the view's) before the user, the messages, the URL resolver and the view are
+  reached; the first request for a path in each web process goes the whole way and teaches it
+  which page the path is (``PageRef``).
 
 A page is stored under one key per process, language and page, so that one round trip to the
 cache reads both the current generation and the page. A missing generation starts from the
 current time in nanoseconds, never from 0: a generation evicted from the cache cannot come back
-with a value that older pages were stored under.
+with a value that older pages were stored under. No web process keeps a generation or a page
+of its own between requests (only the map of paths to pages above): both are read from the
+shared cache on every request, so a change committed by any process is seen by the next request
+that any process serves.
 """
 
 from __future__ import annotations
@@ -120,6 +128,29 @@ def _page_key(process_id: int, page: str) -> str:
     return f"{KEY_PREFIX}:page:{process_id}:{get_language() or ''}:{page}"
 
 
+@dataclasses.dataclass(frozen=True)
+class PageRef:
+    """Which cached page a response is: set on the responses of ``cached_page`` to anonymous
+    visitors, so that ``config.middleware.PublicPageCacheMiddleware`` learns the page of a path."""
+
+    process_id: int
+    page: str
+
+
+def anonymous_read(request: HttpRequest) -> bool:
+    """A GET or HEAD without a session cookie, with the page cache on.
+
+    Without a session cookie nobody is signed in (sessions are the only way in), so such a
+    request may be answered from the cache before the session, the user and the messages are
+    ever loaded. A visitor with a session cookie may still be anonymous: ``cached_page`` asks.
+    """
+    return (
+        request.method in {"GET", "HEAD"}
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and page_timeout() > 0
+    )
+
+
 def _fill(request: HttpRequest, body: bytes, csrf_slot: str, token_slot: str) -> HttpResponse:
     """The response with the visitor's CSRF token and a fresh submission token in the slots."""
     if csrf_slot.encode() in body:
@@ -127,6 +158,38 @@ def _fill(request: HttpRequest, body: bytes, csrf_slot: str, token_slot: str) ->
     if token_slot.encode() in body:
         body = body.replace(token_slot.encode(), str(uuid.uuid4()).encode())
     return HttpResponse(body)
+
+
+def _lookup(process_id: int, page: str) -> tuple[int, str, Any]:
+    """The current generation, the page's key and its cached entry if still valid (or None).
+
+    One round trip reads the generation and the page; the generation is read before any data
+    is (see the module's docstring). A page stored under another generation, or past the
+    instant at which the clock changes it, is not returned.
+    """
+    gen_key = _generation_key(process_id)
+    key = _page_key(process_id, page)
+    found = cache.get_many([gen_key, key])
+    stored_gen = found.get(gen_key)
+    gen = int(stored_gen) if stored_gen is not None else _start_generation(gen_key)
+    entry = found.get(key)
+    if entry is not None:
+        entry_gen, _body, valid_until, _csrf_slot, _token_slot = entry
+        if entry_gen == gen and (valid_until is None or time.time() < valid_until):
+            return gen, key, entry
+    return gen, key, None
+
+
+def cached_response(request: HttpRequest, *, process_id: int, page: str) -> HttpResponse | None:
+    """The cached page filled in for this visitor, or None when it must be rendered again.
+
+    Only for a request that may be served from the cache (an anonymous GET or HEAD).
+    """
+    _gen, _key, entry = _lookup(process_id, page)
+    if entry is None:
+        return None
+    _entry_gen, body, _valid_until, csrf_slot, token_slot = entry
+    return _fill(request, body, csrf_slot, token_slot)
 
 
 def cached_page(
@@ -150,32 +213,28 @@ def cached_page(
     )
     key = ""
     gen = 0
+    response: HttpResponse | None = None
     if cacheable:
-        # One round trip reads the generation and the page; the generation is read before any
-        # data is (see the module's docstring). A page stored under another generation, or
-        # past the instant at which the clock changes it, is rendered again.
-        gen_key = _generation_key(process_id)
-        key = _page_key(process_id, page)
-        found = cache.get_many([gen_key, key])
-        stored_gen = found.get(gen_key)
-        gen = int(stored_gen) if stored_gen is not None else _start_generation(gen_key)
-        entry = found.get(key)
+        gen, key, entry = _lookup(process_id, page)
         if entry is not None:
-            entry_gen, body, valid_until, csrf_slot, token_slot = entry
-            if entry_gen == gen and (valid_until is None or time.time() < valid_until):
-                return _fill(request, body, csrf_slot, token_slot)
-    slots = Slots.new()
-    rendered = render(slots)
-    body = rendered.html.encode()  # stored as the bytes sent (settings.DEFAULT_CHARSET: utf-8)
+            _entry_gen, body, _valid_until, csrf_slot, token_slot = entry
+            response = _fill(request, body, csrf_slot, token_slot)
+    if response is None:
+        slots = Slots.new()
+        rendered = render(slots)
+        body = rendered.html.encode()  # stored as the bytes sent (settings.DEFAULT_CHARSET)
+        if cacheable:
+            valid_until = rendered.valid_until.timestamp() if rendered.valid_until else None
+            lifetime = float(timeout)
+            if valid_until is not None:
+                lifetime = min(lifetime, valid_until - time.time())
+            if lifetime > 0:
+                entry = (gen, body, valid_until, slots.csrf_token, slots.submission_token)
+                cache.set(key, entry, timeout=max(1, math.ceil(lifetime)))
+        response = _fill(request, body, slots.csrf_token, slots.submission_token)
     if cacheable:
-        valid_until = rendered.valid_until.timestamp() if rendered.valid_until else None
-        lifetime = float(timeout)
-        if valid_until is not None:
-            lifetime = min(lifetime, valid_until - time.time())
-        if lifetime > 0:
-            entry = (gen, body, valid_until, slots.csrf_token, slots.submission_token)
-            cache.set(key, entry, timeout=max(1, math.ceil(lifetime)))
-    return _fill(request, body, slots.csrf_token, slots.submission_token)
+        response.public_page = PageRef(process_id, page)  # type: ignore[attr-defined]
+    return response
 
 
 # --- what changes the public pages -------------------------------------------------------------

@@ -196,11 +196,14 @@ def public_timeline(*, process: PlanningProcess) -> list[TimelineStep]:
 
 
 def public_documents(*, process: PlanningProcess) -> list[Any]:
-    """Published versions of the process's publishable documents; one query."""
+    """Published versions of the process's publishable documents; one query. A meeting's full
+    minutes are never listed (the version without private persons' names is)."""
     from documents.models import DocumentVersion
 
     return list(
-        DocumentVersion.objects.filter(document__process=process, status=PUBLISHED)
+        DocumentVersion.objects.filter(
+            document__process=process, status=PUBLISHED, document__meeting_minutes__isnull=True
+        )
         .exclude(document__kind__in=NEVER_PUBLIC_KINDS)
         .select_related("document")
         .order_by("-published_at", "-pk")

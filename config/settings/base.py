@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "config.middleware.CzechFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "config.middleware.PublicPageCacheMiddleware",  # must follow the CSRF middleware
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -122,6 +123,8 @@ STORAGES = {
 }
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://komplan")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one Redis client, not one per call
 # The longest a rendered anonymous public page stays cached (workflow.public_cache); pages are
 # invalidated on every change anyway, so this only bounds memory and stale templates after a
 # deploy. 0 turns the cache of public pages off.
@@ -277,6 +280,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "workflow.models.Meeting.State",
         "AttendanceStatusEnum": "workflow.models.Attendance.Status",
         "PointStatusEnum": "workflow.models.ResolutionPoint.Status",
+        "ActivityStatusEnum": "documents.models.plan.Activity.Status",
+        "PipelineStatusEnum": "documents.models.plan.ProjectPipelineItem.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

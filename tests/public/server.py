@@ -64,7 +64,9 @@ def gunicorn_server(
         "--log-level",
         "warning",
     ]
-    log = (BASE_DIR / "var" / f"gunicorn-test-{port}.log").open("wb")
+    log_path = BASE_DIR / "var" / f"gunicorn-test-{port}.log"
+    log_path.parent.mkdir(exist_ok=True)  # var/ is not in a fresh checkout
+    log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 (fixed argument list)
         command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import uuid
+import zipfile
 
 import pytest
 import time_machine
@@ -15,9 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from documents.models import DocumentVersion
 from tests.public.builders import published_version, schedule
+from tests.workflow.test_meetings import _held_meeting as held_meeting
 from workflow import services
-from workflow.models import Comment, NewsItem
+from workflow.models import Comment, Meeting, NewsItem
+from workflow.services import meetings as meeting_services
 
 pytestmark = pytest.mark.django_db
 
@@ -331,3 +336,54 @@ def test_coordinator_enters_a_late_paper_comment_and_filters_the_register(cycle)
         {"channel": "paper", "received_on": "2026-10-05", "text": "x"},
     )
     assert refused.status_code == 403
+
+
+def _docx_text(content: bytes) -> str:
+    """The text of a DOCX body (its runs joined)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as docx:
+        return re.sub(r"<[^>]+>", "", docx.read("word/document.xml").decode())
+
+
+def test_published_minutes_are_listed_and_downloadable_the_full_ones_never(
+    cycle, client, django_capture_on_commit_callbacks
+):
+    meeting = held_meeting(cycle)  # a private guest, Karel Soukromý, was there
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        persons=[cycle.memberships[key].person for key in ("chair", "provider")],
+    )
+    minutes = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    services.meeting_minutes_approve(actor=cycle.coordinator, meeting=meeting)  # per rollam
+    portal = reverse("public:process", args=[cycle.process.pk])
+    published_url = reverse("documents:version_download", args=[minutes.published.pk])
+    full_url = reverse("documents:version_download", args=[minutes.full.pk])
+    before = client.get(portal).content.decode()  # cached for the public
+    assert published_url not in before and full_url not in before
+    assert Client().get(published_url).status_code == 404  # approved, not published yet
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = services.meeting_minutes_publish(actor=cycle.coordinator, meeting=meeting)
+    assert meeting.state == Meeting.State.MINUTES_PUBLISHED
+    published = DocumentVersion.objects.get(pk=minutes.published.pk)
+    assert published.status == DocumentVersion.Status.PUBLISHED
+    decision = published.approved_by_decision
+    assert (decision.body, decision.document_version, decision.status) == (
+        cycle.steering_group,
+        published,
+        "adopted",
+    )
+    assert DocumentVersion.objects.get(pk=minutes.full.pk).status == "submitted"
+
+    after = client.get(portal).content.decode()  # the publication invalidated the cached page
+    assert published_url in after and minutes.published.document.title in after
+    assert full_url not in after and minutes.full.document.title not in after
+    download = Client().get(published_url)
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    text = _docx_text(
+        b"".join(download.streaming_content) if download.streaming else download.content
+    )
+    assert "Zápis z jednání" in text and cycle.memberships["chair"].person.full_name in text
+    assert "Karel Soukromý" not in text and "Eva Hostová" not in text
+    assert Client().get(full_url).status_code == 404

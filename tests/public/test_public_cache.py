@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -133,6 +133,141 @@ def test_pages_are_cached_per_language(cycle, client):
     html, queries = get(english, process_url(cycle.process))
     assert queries > 0
     assert 'lang="en"' in html
+
+
+# --- the middleware's fast path ----------------------------------------------------------------
+
+
+def comparable_headers(response) -> dict[str, object]:
+    """The headers, the per-visitor cookie aside and Vary as a set (its order means nothing)."""
+    headers: dict[str, object] = {
+        name: value for name, value in response.headers.items() if name != "Set-Cookie"
+    }
+    headers["Vary"] = {part.strip() for part in response.headers.get("Vary", "").split(",")}
+    return headers
+
+
+def test_an_anonymous_hit_is_answered_before_the_user_is_loaded(cycle, client, settings):
+    """The first visit of a path renders through the whole stack; later ones are answered by
+    PublicPageCacheMiddleware, with the same headers and the same page (tokens aside)."""
+    settings.KOMPLAN_PUBLIC_EMBED_ORIGINS = ["https://www.horazdovice.cz"]
+    consultation = schedule(cycle)
+    strip = re.compile(r'value="[^"]{20,}"')
+    for path in (
+        process_url(cycle.process),
+        embed_url(cycle.process),
+        consultation_url(consultation),
+    ):
+        first = client.get(path)
+        with CaptureQueriesContext(connection) as queries:
+            second = client.get(path)
+        assert first.status_code == second.status_code == 200
+        assert hasattr(first.wsgi_request, "user")
+        assert not hasattr(second.wsgi_request, "user"), path  # no session, user or view
+        assert len(queries) == 0
+        assert comparable_headers(first) == comparable_headers(second), path
+        assert "Cookie" in comparable_headers(second)["Vary"]
+        assert strip.sub("", first.content.decode()) == strip.sub("", second.content.decode())
+    embed = client.get(embed_url(cycle.process))
+    assert "X-Frame-Options" not in embed.headers
+    assert "frame-ancestors https://www.horazdovice.cz" in embed.headers["Content-Security-Policy"]
+
+
+def test_the_form_answered_by_the_middleware_passes_the_csrf_check(cycle):
+    """The middleware runs after the CSRF middleware: a form it serves carries a token of the
+    visitor's CSRF cookie, and a new visitor gets that cookie with it."""
+    consultation = schedule(cycle)
+    path = consultation_url(consultation)
+    for keeps_cookie in (True, False):
+        visitor = Client(enforce_csrf_checks=True)  # its own middleware, like a web process
+        visitor.get(path)  # through the whole stack: the middleware learns the path
+        if not keeps_cookie:
+            visitor.cookies.clear()  # as a new visitor: the next response sets the cookie
+        page = visitor.get(path)
+        assert not hasattr(page.wsgi_request, "user")  # answered by the middleware
+        assert page.cookies["csrftoken"].value
+        csrf, token = csrf_and_token(page.content.decode())
+        response = visitor.post(
+            path,
+            {
+                "name": "Jana",
+                "email": "jana@example.cz",
+                "text": "Připomínka",
+                "consents_to_processing": "on",
+                "token": token,
+                "csrfmiddlewaretoken": csrf,
+                "website": "",
+            },
+        )
+        assert response.status_code == 302
+    assert Comment.objects.filter(consultation=consultation).count() == 2
+
+
+def test_a_session_cookie_takes_the_request_down_the_whole_stack(cycle, client, settings):
+    path = process_url(cycle.process)
+    get(client, path)
+    get(client, path)  # the middleware now knows the path
+    client.force_login(cycle.coordinator)
+    response = client.get(path)
+    assert response.wsgi_request.user == cycle.coordinator
+    # An anonymous visitor who still sends a session cookie is served the cached page by the
+    # view, after the session is read.
+    client.logout()
+    client.cookies[settings.SESSION_COOKIE_NAME] = "stale-session-key"
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200 and response.wsgi_request.user.is_anonymous
+    assert all("django_session" in query["sql"] for query in queries.captured_queries)
+
+
+def test_a_change_reaches_the_next_request_of_every_web_process(
+    cycle, django_capture_on_commit_callbacks
+):
+    """Each test client has its own middleware, like each gunicorn worker: none of them serves
+    a page older than a committed change, not even once."""
+    path = process_url(cycle.process)
+    workers = [Client(), Client()]
+    for worker in workers:
+        get(worker, path)
+        assert get(worker, path)[1] == 0  # answered by that worker's middleware
+    with django_capture_on_commit_callbacks(execute=True):
+        services.news_item_publish(actor=cycle.coordinator, process=cycle.process, title="Beseda")
+    rendered, queries = get(workers[0], path)
+    assert "Beseda" in rendered and queries > 0
+    html, queries = get(workers[1], path)  # the page the first one rendered, from the cache
+    assert "Beseda" in html and queries == 0
+
+
+@pytest.mark.services
+def test_on_redis_through_one_shared_client(cycle, settings, django_capture_on_commit_callbacks):
+    """As in production: Redis through config.cache.RedisCache (one client for every call)."""
+    prefix = f"test-public-cache-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    backend = caches["default"]
+    client = backend._cache.get_client()
+    try:
+        assert backend._cache.get_client(write=True) is client
+        path = process_url(cycle.process)
+        visitor = Client()
+        assert get(visitor, path)[1] > 0
+        assert get(visitor, path)[1] == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            services.news_item_publish(
+                actor=cycle.coordinator, process=cycle.process, title="Beseda"
+            )
+        html, queries = get(visitor, path)
+        assert "Beseda" in html and queries > 0
+        assert "Beseda" in get(Client(), path)[0]
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 # --- invalidation ------------------------------------------------------------------------------

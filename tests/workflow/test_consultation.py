@@ -78,6 +78,56 @@ def test_schedule_refuses_short_periods_unpublished_versions_and_bad_zones(cycle
         schedule(cycle, time_zone="Mars/Olympus")
 
 
+# Thirty calendar days, date to date inclusive: across the change from summer time in October
+# (a 25-hour day in Europe on 25 October 2026, in New York on 1 November 2026), and across the
+# change to summer time in March (a 23-hour day in Europe on 29 March 2026).
+LENGTHS = [
+    pytest.param(dt.date(2026, 10, 10), dt.date(2026, 11, 8), True, id="30-days-october"),
+    pytest.param(dt.date(2026, 10, 10), dt.date(2026, 11, 7), False, id="29-days-october"),
+    pytest.param(dt.date(2026, 10, 1), dt.date(2026, 10, 30), True, id="30-days-in-october"),
+    pytest.param(dt.date(2026, 10, 1), dt.date(2026, 10, 29), False, id="29-days-in-october"),
+    pytest.param(dt.date(2026, 3, 15), dt.date(2026, 4, 13), True, id="30-days-march"),
+    pytest.param(dt.date(2026, 3, 15), dt.date(2026, 4, 12), False, id="29-days-march"),
+]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Prague", "UTC", "America/New_York"])
+@pytest.mark.parametrize(("opens", "closes", "accepted"), LENGTHS)
+def test_a_period_of_thirty_calendar_days_is_long_enough(cycle, zone, opens, closes, accepted):
+    """From day D to the end of day D + 29 is 30 days, whatever the clocks do in between."""
+    if accepted:
+        consultation = schedule(cycle, opens=opens, closes=closes, time_zone=zone)
+        assert consultation.min_length_days == 30
+        assert not any(
+            "shorter" in w or "kratší" in w
+            for w in consultation_services.consultation_warnings(consultation)
+        )
+    else:
+        with pytest.raises(ValidationFailed) as short:
+            schedule(cycle, opens=opens, closes=closes, time_zone=zone)
+        assert "closes_at" in short.value.errors
+
+
+def test_a_period_given_in_instants_lasts_to_the_same_time_thirty_days_later(cycle):
+    """Opening at 9:00 on 10 October (summer time), the period may close at the last instant
+    before 9:00 on 9 November (winter time): 30 days and one hour, by the calendar 30 days."""
+    opens = dt.datetime(2026, 10, 10, 9, 0, tzinfo=PRAGUE)
+    last_short = dt.datetime(2026, 11, 9, 8, 59, 59, 999998, tzinfo=PRAGUE)
+    with pytest.raises(ValidationFailed):
+        schedule(cycle, opens=opens, closes=last_short)
+    consultation = schedule(cycle, opens=opens, closes=last_short + dt.timedelta(microseconds=1))
+    elapsed = consultation.closes_at.astimezone(UTC) - consultation.opens_at.astimezone(UTC)
+    assert elapsed == dt.timedelta(days=30, hours=1, microseconds=-1)
+
+
+def test_a_shorter_minimum_is_counted_the_same_way(cycle):
+    schedule(cycle, opens=dt.date(2026, 10, 12), closes=dt.date(2026, 10, 25), min_length_days=14)
+    with pytest.raises(ValidationFailed):
+        schedule(
+            cycle, opens=dt.date(2026, 10, 12), closes=dt.date(2026, 10, 24), min_length_days=14
+        )
+
+
 def test_only_the_coordinator_schedules(cycle):
     version = published_version(cycle.process, cycle.steering_group)
     with pytest.raises(PermissionDenied):

@@ -246,6 +246,37 @@ def test_minutes_are_generated_and_go_through_approval(cycle):
     assert meeting.minutes_approved_by is None
 
 
+def test_publishing_the_minutes_publishes_their_version_for_the_public_only(cycle):
+    """The minutes approved at a later meeting: their published version is approved in the
+    documents register by that approval (a decision of the body at that meeting) and
+    published; the full version stays a submitted record."""
+    meeting = _held_meeting(cycle)
+    meeting_services.meeting_verifiers_set(
+        actor=cycle.coordinator, meeting=meeting, persons=_verifiers(cycle, "chair")
+    )
+    minutes = services.meeting_minutes_generate(actor=cycle.coordinator, meeting=meeting)
+    later = plan_meeting(cycle, days_ahead=-0.5, title="Další jednání")
+    meeting = services.meeting_minutes_approve(
+        actor=cycle.coordinator, meeting=meeting, approved_at_meeting=later
+    )
+    with pytest.raises(PermissionDenied):
+        services.meeting_minutes_publish(actor=cycle.users["provider"], meeting=meeting)
+    meeting = services.meeting_minutes_publish(actor=cycle.coordinator, meeting=meeting)
+    published = meeting.published_minutes_version
+    published.refresh_from_db()
+    assert published == minutes.published
+    assert (published.status, published.published_at is not None) == ("published", True)
+    decision = published.approved_by_decision
+    assert decision.body == cycle.steering_group and decision.document_version == published
+    assert (decision.status, decision.mode) == ("adopted", "meeting")
+    assert decision.held_at == later.starts_at
+    assert decision.closed_at == meeting.minutes_approved_at
+    minutes.full.refresh_from_db()
+    assert minutes.full.status == "submitted" and minutes.full.approved_by_decision is None
+    with pytest.raises(ValidationFailed):  # once is enough
+        services.meeting_minutes_publish(actor=cycle.coordinator, meeting=meeting)
+
+
 def test_minutes_are_not_generated_before_the_meeting(cycle):
     with pytest.raises(ValidationFailed):
         services.meeting_minutes_generate(actor=cycle.coordinator, meeting=plan_meeting(cycle))

@@ -72,6 +72,22 @@ def start_of_day(day: dt.date, zone: Any) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone)
 
 
+def lasts_at_least(opens_at: dt.datetime, closes_at: dt.datetime, days: int, zone: Any) -> bool:
+    """Whether a period open from ``opens_at`` up to and including ``closes_at`` lasts at least
+    ``days`` days of the calendar of ``zone``.
+
+    The period may close at the last instant before the same wall-clock time ``days`` days
+    after it opens: from day D 00:00 to the end of day D + ``days`` - 1 (23:59:59.999999) is
+    ``days`` days, whether a daylight-saving change makes one of those days 23 or 25 hours long.
+    """
+    local_open = opens_at.astimezone(zone)
+    same_time_later = dt.datetime.combine(
+        local_open.date() + dt.timedelta(days=days), local_open.time(), tzinfo=zone
+    )
+    # The microsecond is taken in UTC: in a zone, aware datetimes subtract wall-clock time.
+    return closes_at >= same_time_later.astimezone(dt.UTC) - dt.timedelta(microseconds=1)
+
+
 def _as_aware(value: dt.datetime | dt.date, zone: Any, *, end: bool) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if timezone.is_aware(value) else value.replace(tzinfo=zone)
@@ -93,15 +109,16 @@ def consultation_warnings(consultation: ConsultationPeriod) -> list[str]:
     (``KOMPLAN_CONSULTATION_MIN_DAYS``), the CpKP rule of two weeks after the public hearing."""
     warnings = []
     recommended = int(settings.KOMPLAN_CONSULTATION_MIN_DAYS)
-    if consultation.closes_at - consultation.opens_at < dt.timedelta(days=recommended):
+    zone = consultation.zone
+    if not lasts_at_least(consultation.opens_at, consultation.closes_at, recommended, zone):
         warnings.append(
             _("The consultation is shorter than the recommended %(days)s days.")
             % {"days": recommended}
         )
     if consultation.hearing_at is None and consultation.hearing_meeting_id is None:
         warnings.append(_("No public hearing is planned; CpKP recommends at least one."))
-    elif consultation.hearing_at is not None and (
-        consultation.closes_at - consultation.hearing_at < dt.timedelta(days=HEARING_AFTER_DAYS)
+    elif consultation.hearing_at is not None and not lasts_at_least(
+        consultation.hearing_at, consultation.closes_at, HEARING_AFTER_DAYS, zone
     ):
         warnings.append(
             _(
@@ -133,7 +150,8 @@ def consultation_schedule(
     Needs: ``workflow.manage_process``. A date for ``opens`` means the start of that day and for
     ``closes`` the end of that day, in the consultation's time zone (the installation's by
     default). Keeps: the version is published and belongs to the process; the period lasts at
-    least ``min_length_days`` (default ``KOMPLAN_CONSULTATION_MIN_DAYS``, never below 14).
+    least ``min_length_days`` (default ``KOMPLAN_CONSULTATION_MIN_DAYS``, never below 14) days
+    of its time zone's calendar (``lasts_at_least``: 1 September to 30 September is 30 days).
     ``consultation_warnings`` tells what does not block (the hearing rule).
     """
     _require_manager(actor, process, _("You may not schedule consultations of this process."))
@@ -171,8 +189,8 @@ def consultation_schedule(
         ]
     if consultation.closes_at <= consultation.opens_at:
         errors["closes_at"] = [_("The consultation must close after it opens.")]
-    elif consultation.closes_at - consultation.opens_at < dt.timedelta(
-        days=consultation.min_length_days
+    elif not lasts_at_least(
+        consultation.opens_at, consultation.closes_at, consultation.min_length_days, zone
     ):
         errors["closes_at"] = [
             _("The consultation must last at least %(days)s days.")

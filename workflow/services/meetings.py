@@ -45,6 +45,7 @@ from workflow.models import (
     AgendaItem,
     Attendance,
     CalendarFeedToken,
+    Decision,
     Meeting,
     PlanningProcess,
     Resolution,
@@ -1392,18 +1393,111 @@ def meeting_minutes_approve(
     return meeting
 
 
+def _minutes_approving_body(meeting: Meeting) -> Body:
+    """The body that approved the minutes: the meeting's own, or for a meeting of no body (a
+    public hearing) the steering group of its process."""
+    if meeting.body_id is not None:
+        return meeting.body
+    body = (
+        Body.objects.filter(process=meeting.process, kind=Body.Kind.STEERING_GROUP)
+        .order_by("pk")
+        .first()
+    )
+    if body is None:
+        raise ValidationFailed(_("The process has no steering group to approve the minutes."))
+    return body
+
+
+def _minutes_approval_decision(actor: Actor, meeting: Meeting, version: Any) -> Decision:
+    """The approval of the minutes (recorded by ``meeting_minutes_approve``) as the adopted
+    decision on their published version that the documents register requires of an approved
+    version: of the body that approved them, at the approving meeting or per rollam, closed
+    when they were approved. It names that one version, so it authorises nothing else; the
+    tally is unknown (the approval was recorded without one) and left empty."""
+    body = _minutes_approving_body(meeting)
+    approved_at = meeting.minutes_approved_at or timezone.now()
+    at_meeting = meeting.minutes_approved_by
+    with translation.override(DOCUMENT_LANGUAGE):
+        title = _("Approval of the minutes: %(meeting)s") % {"meeting": str(meeting)}
+    decision = Decision(
+        process=meeting.process,
+        body=body,
+        subject=Decision.Subject.DOCUMENT_VERSION,
+        document_version=version,
+        title=title[:300],
+        mode=Decision.Mode.MEETING if at_meeting else Decision.Mode.PER_ROLLAM,
+        held_at=at_meeting.starts_at if at_meeting else None,
+        voting_closes_at=None if at_meeting else approved_at,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    decision.adopt()
+    decision.closed_at = approved_at
+    decision = record_save(decision, actor=actor, reason=_("Minutes approved"))
+    audit_record(
+        process_id=meeting.process_id,
+        kind=AuditEvent.Kind.DECISION_RECORDED,
+        actor_id=actor_id_of(actor),
+        obj=decision,
+        payload={
+            "body_id": body.pk,
+            "subject": decision.subject,
+            "mode": decision.mode,
+            "document_version_id": version.pk,
+            "sha256": version.sha256,
+            "minutes_of_meeting_id": meeting.pk,
+            "approved_at_meeting_id": at_meeting.pk if at_meeting else None,
+        },
+    )
+    return decision
+
+
 @transaction.atomic
 def meeting_minutes_publish(*, actor: Actor, meeting: Meeting, reason: str = "") -> Meeting:
-    """Publish the minutes: only the version without private persons' names."""
+    """Publish the minutes: their version without private persons' names goes out on the
+    process's public portal; the full version stays a record for members.
+
+    Needs: to run the meeting and ``workflow.manage_process`` (publishing a document of the
+    process is the coordinator's). Keeps: only approved minutes are published. The published
+    version, submitted when the minutes were approved, is approved in the documents register on
+    the strength of that approval (``_minutes_approval_decision``) and published there
+    (``documents.services.version_publish``: audited, its PDF prepared after commit). The full
+    version is never touched here.
+    """
+    from documents.models import DocumentVersion
+    from documents.services import version_approve, version_publish
+
     meeting = _lock(meeting)
     _require_run(actor, meeting)
+    if meeting.process is None or not can_manage_process(actor, meeting.process):
+        raise PermissionDenied(_("Only the coordinator of the process publishes documents."))
     if meeting.published_minutes_version_id is None:
         raise ValidationFailed(_("The published version of the minutes is missing."))
     try:
         meeting.publish_minutes()
     except TransitionNotAllowed as exc:
         raise ValidationFailed(_("Only approved minutes can be published.")) from exc
-    return record_save(meeting, actor=actor, reason=reason or _("Minutes published"))
+    reason = reason or _("Minutes published")
+    version = meeting.published_minutes_version
+    if version.document_id != meeting.published_minutes_document_id:
+        raise ValidationFailed(
+            _("The published minutes are not a version of this meeting's published minutes.")
+        )
+    if version.status == DocumentVersion.Status.SUBMITTED:
+        version = version_approve(
+            actor=actor,
+            version=version,
+            decision=_minutes_approval_decision(actor, meeting, version),
+            reason=_("Minutes approved"),
+        )
+    if version.status == DocumentVersion.Status.APPROVED:
+        version = version_publish(actor=actor, version=version, reason=reason)
+    if version.status != DocumentVersion.Status.PUBLISHED:
+        raise ValidationFailed(
+            _("Version %(number)s of the published minutes is %(status)s; it cannot be published.")
+            % {"number": version.number, "status": version.get_status_display()}
+        )
+    meeting.published_minutes_version = version
+    return record_save(meeting, actor=actor, reason=reason)
 
 
 # --- calendar feeds ------------------------------------------------------------------------------
