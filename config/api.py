@@ -81,6 +81,9 @@ TITLES = {
     "not_acceptable": "Not acceptable",
     "unsupported_media_type": "Unsupported media type",
     "throttled": "Too many requests",
+    "pdf_unavailable": "The PDF rendition is not available on this server",
+    "conversion_failed": "The conversion failed",
+    "integrity_problem": "The stored file does not match its checksum",
 }
 
 

@@ -1,9 +1,12 @@
-"""REST endpoints of documents and their versions: read, upload, submit, publish, download.
+"""REST endpoints of documents and their versions: read, upload, edit or delete a draft,
+submit, publish, download, and the PDF rendition of a published DOCX/ODT version.
 
 Thin: the selectors filter what the caller may see (members of the process see every version;
 anyone, without signing in, sees published versions of publishable documents), the services
 check every permission and rule. A download re-checks the stored bytes against the recorded
 sha256 and names it in ``Repr-Digest`` / ``Digest`` (base64) and ``X-Content-SHA256`` (hex).
+The PDF rendition is converted by LibreOffice on first request; a server without it answers
+503 ``pdf_unavailable`` (problem+json), as the web page answers 503.
 Approving and returning a version need a steering-group decision: they are workflow endpoints
 (``workflow.api``), as is registering a document in a process.
 """
@@ -15,9 +18,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -25,11 +30,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from config.api import ApiViewSet, parse_id, query_params, validated
+from config.api import (
+    PROBLEM_CONTENT_TYPE,
+    ApiViewSet,
+    ProblemSerializer,
+    ReasonField,
+    id_field,
+    one_of,
+    parse_id,
+    query_params,
+    validated,
+)
 from documents import checks, selectors, services
 from documents import serializers as s
+from documents.exceptions import FeatureUnavailable
 from documents.models import Document, DocumentVersion, GenerationJob
 from documents.plan_selectors import generation_job_get
+from documents.services.diff import version_diff
 from documents.services.versions import VerifiedFile
 
 DOWNLOAD_TYPES = sorted(checks.EXTENSIONS)
@@ -58,6 +75,39 @@ def file_response(verified: VerifiedFile) -> FileResponse:
     response["Content-Length"] = str(verified.size)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class VersionEditSerializer(serializers.Serializer):
+    """What may still change on a draft: its summary of changes (its bytes never do; upload
+    the next version instead)."""
+
+    change_summary = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    reason = ReasonField()
+
+
+class ReasonQuerySerializer(serializers.Serializer):
+    reason = ReasonField(help_text="Why: recorded in the history with the acting user.")
+
+
+class VersionDiffQuerySerializer(serializers.Serializer):
+    against = id_field(help_text="The version to compare with (the older one, as a rule).")
+
+
+class VersionDiffSerializer(serializers.Serializer):
+    old = serializers.IntegerField(help_text="The version compared with (``against``).")
+    new = serializers.IntegerField(help_text="This version.")
+    html = serializers.CharField(
+        help_text='One <p class="diff-same|diff-added|diff-removed|diff-changed"> per '
+        "paragraph; all text escaped."
+    )
+    added = serializers.IntegerField()
+    removed = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    identical = serializers.BooleanField()
+
+
+PDF_UNAVAILABLE = "pdf_unavailable"
 
 
 class _ReadsArePublic:
@@ -135,6 +185,88 @@ class VersionViewSet(_ReadsArePublic, ApiViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.output(s.VersionSerializer, self.get_object())
+
+    @extend_schema(request=VersionEditSerializer, responses=s.VersionSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Edit a draft's summary of changes (whoever may submit it); a submitted version is
+        immutable: 409 ``conflict`` (subcode ``version_immutable``)."""
+        version = self.get_object()
+        data = validated(VersionEditSerializer, request)
+        version = services.version_update_draft(
+            actor=request.user,
+            version=version,
+            change_summary=data.get("change_summary", version.change_summary),
+            reason=data["reason"],
+        )
+        return self.output(s.VersionSerializer, version)
+
+    @extend_schema(parameters=[ReasonQuerySerializer], responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        """Delete a draft entered by mistake, with its file (the process's editors). A
+        submitted version is a record: 409 ``conflict`` (subcode ``version_not_deletable``)."""
+        version = self.get_object()
+        query = query_params(ReasonQuerySerializer, request)
+        services.version_delete_draft(actor=request.user, version=version, reason=query["reason"])
+        return Response(status=204)
+
+    @extend_schema(
+        responses={
+            (200, checks.PDF): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The PDF rendition as an attachment; its own sha256 in "
+                "Repr-Digest, Digest and X-Content-SHA256.",
+            ),
+            (502, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer, description="conversion_failed: LibreOffice produced no PDF."
+            ),
+            (503, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="pdf_unavailable: LibreOffice is not installed on this server.",
+            ),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str) -> FileResponse:
+        """The PDF rendition of a published DOCX or ODT version (whoever may see the version),
+        converted once and re-checked against its own sha256. Not DOCX/ODT or not published:
+        400 ``validation_error`` (subcode ``pdf_not_supported`` / ``pdf_not_published``)."""
+        version = self.get_object()
+        try:
+            verified = services.version_pdf_open(actor=request.user, version=version)
+        except FeatureUnavailable as exc:
+            raise FeatureUnavailable(exc.message, code=PDF_UNAVAILABLE) from exc
+        return file_response(verified)
+
+    @extend_schema(
+        parameters=[VersionDiffQuerySerializer],
+        responses={
+            200: VersionDiffSerializer,
+            (503, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="The text of a PDF cannot be read on this server (no pdftotext).",
+            ),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def diff(self, request: Request, pk: str) -> Response:
+        """Compare this version with another version of the same document (``against``),
+        paragraph by paragraph: the differences as escaped HTML (``<ins>``, ``<del>``) with
+        counts. DOCX, ODT and PDF; another kind or another document: 400."""
+        version = self.get_object()
+        query = query_params(VersionDiffQuerySerializer, request)
+        other = one_of(self.get_queryset(), query["against"], _("Document version not found."))
+        result = version_diff(actor=request.user, old=other, new=version)
+        data = {
+            "old": other.pk,
+            "new": version.pk,
+            "html": str(result.html),
+            "added": result.added,
+            "removed": result.removed,
+            "changed": result.changed,
+            "unchanged": result.unchanged,
+            "identical": result.is_identical,
+        }
+        return Response(VersionDiffSerializer(data).data)
 
     @extend_schema(
         responses={

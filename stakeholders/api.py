@@ -3,7 +3,9 @@ bodies and memberships. Thin: parse, call a selector or service, serialise.
 
 What each role sees is the selectors' business: bodies a membership grants ``view_body`` on,
 their memberships and members (``stakeholders.selectors``). Territories, target groups and
-organisations are reference data that every signed-in user reads (as in the administration).
+organisations are reference data that every signed-in user reads (as in the administration);
+systems find them with filters (a territory by kind, code or name, or those the caller takes
+part in; an organisation by kind, IČO, territory or name).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from config.api import ApiView, ApiViewSet, one_of, query_params, validated
+from config.api import ApiView, ApiViewSet, id_field, one_of, query_params, validated
 from stakeholders import selectors, services, services_tokens
 from stakeholders import serializers as s
 from stakeholders.models import Body, Membership, Organization, Person, TargetGroup, Territory
@@ -27,16 +30,35 @@ from stakeholders.models import Body, Membership, Organization, Person, TargetGr
 # --- reference data -----------------------------------------------------------------------------
 
 
-def _territories() -> QuerySet[Territory]:
-    return Territory.objects.order_by("name", "pk")
-
-
 def _target_groups() -> QuerySet[TargetGroup]:
     return TargetGroup.objects.order_by("order", "name", "pk")
 
 
-def _organizations() -> QuerySet[Organization]:
-    return Organization.objects.order_by("name", "pk")
+class TerritoryFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Territory.Kind.choices, required=False)
+    code = serializers.CharField(
+        max_length=32, required=False, help_text="The official code (ČSÚ / RÚIAN), exactly."
+    )
+    search = serializers.CharField(
+        max_length=100, required=False, help_text="Part of the name, or the exact code."
+    )
+    mine = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only territories where you see a body (a council body of the territory or "
+        "a body of one of its processes).",
+    )
+
+
+class OrganizationFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Organization.Kind.choices, required=False)
+    ico = serializers.CharField(max_length=8, required=False, help_text="The IČO, exactly.")
+    territory = id_field(required=False, help_text="The territory of operation.")
+    search = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text="Part of the name, or the exact IČO or provider registry id.",
+    )
 
 
 class MeView(ApiView):
@@ -80,14 +102,20 @@ class TokenViewSet(ApiViewSet):
 
 
 class TerritoryViewSet(ApiViewSet):
+    """Territories (reference data for every signed-in user), by name."""
+
     queryset = Territory.objects.none()
     serializer_class = s.TerritorySerializer
+    not_found_message = gettext_lazy("Territory not found.")
 
     def get_queryset(self) -> QuerySet[Territory]:
-        return _territories()
+        return selectors.territory_list(actor=self.request.user)
 
+    @extend_schema(parameters=[TerritoryFilterSerializer])
     def list(self, request: Request) -> Response:
-        return self.paginated(self.get_queryset(), s.TerritorySerializer)
+        filters = query_params(TerritoryFilterSerializer, request)
+        territories = selectors.territory_list(actor=request.user, **filters)
+        return self.paginated(territories, s.TerritorySerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.output(s.TerritorySerializer, self.get_object())
@@ -122,14 +150,21 @@ class TargetGroupViewSet(ApiViewSet):
 
 
 class OrganizationViewSet(ApiViewSet):
+    """Organisations (reference data for every signed-in user), by name."""
+
     queryset = Organization.objects.none()
     serializer_class = s.OrganizationSerializer
+    not_found_message = gettext_lazy("Organisation not found.")
 
     def get_queryset(self) -> QuerySet[Organization]:
-        return _organizations()
+        return selectors.organization_list(actor=self.request.user)
 
+    @extend_schema(parameters=[OrganizationFilterSerializer])
     def list(self, request: Request) -> Response:
-        return self.paginated(self.get_queryset(), s.OrganizationSerializer)
+        filters = query_params(OrganizationFilterSerializer, request)
+        filters["territory_id"] = filters.pop("territory", None)
+        organizations = selectors.organization_list(actor=request.user, **filters)
+        return self.paginated(organizations, s.OrganizationSerializer)
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return self.output(s.OrganizationSerializer, self.get_object())
@@ -140,7 +175,11 @@ class OrganizationViewSet(ApiViewSet):
     def create(self, request: Request) -> Response:
         """Register an organisation (any signed-in user); the IČO is checked."""
         data = validated(s.OrganizationCreateSerializer, request)
-        data["territory"] = one_of(_territories(), data["territory"], _("Territory not found."))
+        data["territory"] = one_of(
+            selectors.territory_list(actor=request.user),
+            data["territory"],
+            _("Territory not found."),
+        )
         organization = services.organization_create(actor=request.user, **data)
         return self.output(s.OrganizationSerializer, organization, status=201)
 
@@ -168,7 +207,9 @@ class PersonViewSet(ApiViewSet):
         """Enter a person (any signed-in user); link a login with ``/people/{id}/user/``."""
         data = validated(s.PersonCreateSerializer, request)
         data["organization"] = one_of(
-            _organizations(), data["organization"], _("Organisation not found.")
+            selectors.organization_list(actor=request.user),
+            data["organization"],
+            _("Organisation not found."),
         )
         person = services.person_create(actor=request.user, **data)
         return self.output(s.PersonSerializer, person, status=201)
@@ -220,7 +261,11 @@ class BodyViewSet(ApiViewSet):
     def create(self, request: Request) -> Response:
         """Create a council body or secretariat of a territory (superusers)."""
         data = validated(s.TerritoryBodyCreateSerializer, request)
-        territory = one_of(_territories(), data["territory"], _("Territory not found."))
+        territory = one_of(
+            selectors.territory_list(actor=request.user),
+            data["territory"],
+            _("Territory not found."),
+        )
         body = services.body_create(
             actor=request.user,
             kind=data["kind"],

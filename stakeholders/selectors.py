@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from stakeholders import roles
-from stakeholders.models import Body, Membership, Person
+from stakeholders.models import Body, Membership, Organization, Person, Territory
 
 
 def body_list(*, actor: Any) -> QuerySet[Body]:
@@ -45,3 +45,64 @@ def person_list(*, actor: Any) -> QuerySet[Person]:
         | Q(user=actor)
         | Q(pk__in=created_by_actor)
     ).distinct()
+
+
+def _signed_in(actor: Any) -> bool:
+    return actor is not None and actor.is_authenticated and actor.is_active
+
+
+def territory_list(
+    *,
+    actor: Any,
+    kind: str | None = None,
+    code: str | None = None,
+    search: str | None = None,
+    mine: bool = False,
+) -> QuerySet[Territory]:
+    """Territories by name: reference data (the official codes of regions, ORPs, associations
+    and municipalities) that every signed-in user reads, as in the administration; nothing for
+    the anonymous. ``mine`` keeps the territories where the actor sees a body (a council body
+    of the territory, or a body of one of its processes)."""
+    if not _signed_in(actor):
+        return Territory.objects.none()
+    territories = Territory.objects.order_by("name", "pk")
+    if kind:
+        territories = territories.filter(kind=kind)
+    if code:
+        territories = territories.filter(code=code)
+    if search:
+        territories = territories.filter(Q(name__icontains=search) | Q(code=search))
+    if mine:
+        bodies = body_list(actor=actor)
+        territories = territories.filter(
+            Q(pk__in=bodies.filter(territory__isnull=False).values("territory_id"))
+            | Q(pk__in=bodies.filter(process__isnull=False).values("process__territory_id"))
+        )
+    return territories
+
+
+def organization_list(
+    *,
+    actor: Any,
+    kind: str | None = None,
+    ico: str | None = None,
+    territory_id: int | None = None,
+    search: str | None = None,
+) -> QuerySet[Organization]:
+    """Organisations by name: reference data (commissioners, providers with their IČO and
+    registry id, user organisations) that every signed-in user reads, as in the
+    administration; nothing for the anonymous."""
+    if not _signed_in(actor):
+        return Organization.objects.none()
+    organizations = Organization.objects.order_by("name", "pk")
+    if kind:
+        organizations = organizations.filter(kind=kind)
+    if ico:
+        organizations = organizations.filter(ico=ico)
+    if territory_id is not None:
+        organizations = organizations.filter(territory_id=territory_id)
+    if search:
+        organizations = organizations.filter(
+            Q(name__icontains=search) | Q(ico=search) | Q(provider_registry_id=search)
+        )
+    return organizations

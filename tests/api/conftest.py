@@ -30,6 +30,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from documents import services as document_services
+from documents.services import plan as plan_services
 from stakeholders import services as stakeholder_services
 from stakeholders.models import Body, Membership
 from stakeholders.services_tokens import api_token_issue
@@ -38,7 +39,8 @@ from tests.factories import SuperUserFactory, UserFactory
 from tests.workflow.conftest import build_cycle
 from tests.workflow.test_resolutions import build_council, point, record
 from workflow import services
-from workflow.models import Decision, Meeting
+from workflow.models import Attendance, Decision, Meeting
+from workflow.services import consultation as consultation_services
 
 # The roles every API test considers; "anonymous" has no token.
 ROLES = (
@@ -181,6 +183,13 @@ def build_world(admin: Any) -> World:
         body=cycle.steering_group,
         agenda=["Zahájení", "Návrh plánu"],
     )
+    guest = services.attendance_record(
+        actor=cycle.coordinator,
+        meeting=meeting,
+        guest_name="Eva Hostová",
+        guest_organization="Krajský úřad",
+        status=Attendance.Status.EXCUSED,
+    )
     board_meeting = services.meeting_create(
         actor=council.secretary,
         kind=Meeting.Kind.BODY_MEETING,
@@ -197,6 +206,34 @@ def build_world(admin: Any) -> World:
         points=[point("Harmonogram komunitního plánování", verb="takes_note")],
     )
 
+    # The plan: the working group's priority (with a measure, an activity and a project
+    # intention) and a cross-cutting priority that only the whole-plan editors change.
+    own_priority = plan_services.plan_priority_create(
+        actor=cycle.coordinator,
+        process=process,
+        title="Péče o seniory",
+        working_group=working_group,
+    )
+    own_measure = plan_services.plan_measure_create(
+        actor=cycle.coordinator, priority=own_priority, title="Odlehčovací služba"
+    )
+    own_activity = plan_services.plan_activity_create(
+        actor=cycle.coordinator, measure=own_measure, title="Rozšíření kapacity"
+    )
+    own_intention = plan_services.plan_pipeline_item_create(
+        actor=cycle.coordinator, process=process, title="Denní stacionář", measure=own_measure
+    )
+    common_priority = plan_services.plan_priority_create(
+        actor=cycle.coordinator, process=process, title="Informovanost"
+    )
+    common_measure = plan_services.plan_measure_create(
+        actor=cycle.coordinator, priority=common_priority, title="Katalog služeb"
+    )
+
+    news = consultation_services.news_item_create(
+        actor=cycle.coordinator, process=process, title="Pozvánka na veřejné projednání"
+    )
+
     # The other territory: its own process, coordinator, draft and meeting.
     other = build_cycle(admin, code="3214", name="ORP Sušice")
     users["other_territory"] = other.coordinator
@@ -209,6 +246,19 @@ def build_world(admin: Any) -> World:
         title="Jednání ŘS Sušicko",
         starts_at=timezone.now() + dt.timedelta(days=15),
         body=other.steering_group,
+        agenda=["Zahájení"],
+    )
+    other_guest = services.attendance_record(
+        actor=other.coordinator, meeting=other_meeting, guest_name="Host Sušicko"
+    )
+    other_priority = plan_services.plan_priority_create(
+        actor=other.coordinator, process=other.process, title="Sušicko"
+    )
+    other_measure = plan_services.plan_measure_create(
+        actor=other.coordinator, priority=other_priority, title="Sušické opatření"
+    )
+    other_news = consultation_services.news_item_create(
+        actor=other.coordinator, process=other.process, title="Sušické novinky"
     )
     other_decision = services.decision_create(
         actor=other.coordinator,
@@ -239,8 +289,17 @@ def build_world(admin: Any) -> World:
         "comment": comment.pk,
         "decision": decision.pk,
         "meeting": meeting.pk,
+        "agenda_item": meeting.agenda_items.get(order=1).pk,
+        "attendance": guest.pk,
         "board_meeting": board_meeting.pk,
         "resolution": resolution.pk,
+        "news": news.pk,
+        "own_priority": own_priority.pk,
+        "own_measure": own_measure.pk,
+        "own_activity": own_activity.pk,
+        "own_intention": own_intention.pk,
+        "common_priority": common_priority.pk,
+        "common_measure": common_measure.pk,
         "resolution_point": resolution.points.get().pk,
         "chair_membership": cycle.memberships["chair"].pk,
         "chair_person": cycle.memberships["chair"].person_id,
@@ -250,7 +309,12 @@ def build_world(admin: Any) -> World:
         "other_document": other_document.pk,
         "other_version": other_version.pk,
         "other_meeting": other_meeting.pk,
+        "other_agenda_item": other_meeting.agenda_items.get().pk,
+        "other_attendance": other_guest.pk,
         "other_decision": other_decision.pk,
+        "other_news": other_news.pk,
+        "other_priority": other_priority.pk,
+        "other_measure": other_measure.pk,
         "other_membership": other.memberships["chair"].pk,
         "other_person": other.memberships["chair"].person_id,
     }

@@ -358,6 +358,357 @@ CASES = [
         (403, 403, 403, 403, 403, 403, 401),
         body={"kind": "obec", "code": "556998", "name": "Horažďovice"},
     ),
+    # --- reference data: every signed-in user, with filters -----------------------------------
+    Case(
+        "territories by kind",
+        "get",
+        "/api/v1/territories/?kind=orp",
+        (200, 200, 200, 200, 200, 200, 401),
+    ),
+    Case(
+        "the territories I take part in",
+        "get",
+        "/api/v1/territories/?mine=true",
+        (200, 200, 200, 200, 200, 200, 401),
+    ),
+    Case(
+        "another territory (reference data, not an object of its process)",
+        "get",
+        "/api/v1/territories/{other_territory}/",
+        (200, 200, 200, 200, 200, 200, 401),
+    ),
+    Case(
+        "organisations by kind and name",
+        "get",
+        "/api/v1/organisations/?kind=provider&search=Charita",
+        (200, 200, 200, 200, 200, 200, 401),
+    ),
+    # --- drafts and the PDF rendition ---------------------------------------------------------
+    Case(
+        "edit a draft's summary of changes",
+        "patch",
+        "/api/v1/versions/{charter_v1}/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"change_summary": "Oprava překlepů"},
+    ),
+    Case(
+        "delete a draft",
+        "delete",
+        "/api/v1/versions/{charter_v1}/?reason=Omylem+nahr%C3%A1no",
+        (204, 403, 403, 403, 403, 404, 401),
+    ),
+    Case(
+        "PDF of a draft (visible, but only published versions are converted)",
+        "get",
+        "/api/v1/versions/{charter_v1}/pdf/",
+        (400, 400, 400, 400, 400, 404, 404),
+    ),
+    # --- meetings and their agenda ------------------------------------------------------------
+    Case(
+        "the agenda",
+        "get",
+        "/api/v1/meetings/{meeting}/agenda-items/",
+        (200, 200, 200, 200, 200, 404, 401),
+    ),
+    Case(
+        "add an agenda item",
+        "post",
+        "/api/v1/meetings/{meeting}/agenda-items/",
+        (201, 403, 403, 403, 403, 404, 401),
+        body={"title": "Různé", "presenter": "koordinátorka"},
+    ),
+    Case(
+        "add an item to the board's agenda",
+        "post",
+        "/api/v1/meetings/{board_meeting}/agenda-items/",
+        (404, 404, 404, 201, 404, 404, 401),
+        body={"title": "Komunitní plán sociálních služeb"},
+    ),
+    Case(
+        "edit an agenda item",
+        "patch",
+        "/api/v1/meetings/{meeting}/agenda-items/{agenda_item}/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"discussion": "Předsedkyně přivítala přítomné."},
+    ),
+    Case(
+        "move an agenda item",
+        "post",
+        "/api/v1/meetings/{meeting}/agenda-items/{agenda_item}/move/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"direction": "down"},
+    ),
+    Case(
+        "remove an agenda item",
+        "delete",
+        "/api/v1/meetings/{meeting}/agenda-items/{agenda_item}/",
+        (204, 403, 403, 403, 403, 404, 401),
+    ),
+    Case(
+        "reschedule a meeting",
+        "patch",
+        "/api/v1/meetings/{meeting}/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"place": "Zasedací místnost MěÚ"},
+    ),
+    Case(
+        "cancel a meeting",
+        "post",
+        "/api/v1/meetings/{meeting}/cancel/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"reason": "Nebylo by usnášeníschopné"},
+    ),
+    # --- attendance and minutes (the meeting is planned: the record rules answer 400) ----------
+    Case(
+        "remove an attendance line",
+        "delete",
+        "/api/v1/meetings/{meeting}/attendance/{attendance}/?reason=Omylem",
+        (204, 403, 403, 403, 403, 404, 401),
+    ),
+    Case(
+        "generate the attendance list for signing",
+        "post",
+        "/api/v1/meetings/{meeting}/attendance-list/",
+        (201, 403, 403, 403, 403, 404, 401),
+        body={},
+    ),
+    Case(
+        "upload the signed attendance list before the meeting",
+        "post",
+        "/api/v1/meetings/{meeting}/attendance-scan/",
+        (400, 403, 403, 403, 403, 404, 401),
+        multipart=True,
+    ),
+    Case(
+        "the minutes verifiers",
+        "get",
+        "/api/v1/meetings/{meeting}/verifiers/",
+        (200, 200, 200, 200, 200, 404, 401),
+    ),
+    Case(
+        "name no verifiers yet",
+        "put",
+        "/api/v1/meetings/{meeting}/verifiers/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"verifiers": []},
+    ),
+    Case(
+        "a verifier who was not present",
+        "put",
+        "/api/v1/meetings/{meeting}/verifiers/",
+        (400, 403, 404, 404, 403, 404, 401),
+        body={"verifiers": ["{chair_person}"]},
+    ),
+    Case(
+        "generate the minutes of a meeting not held",
+        "post",
+        "/api/v1/meetings/{meeting}/minutes/",
+        (400, 403, 403, 403, 403, 404, 401),
+        body={},
+    ),
+    Case(
+        "approve the minutes of a meeting not held",
+        "post",
+        "/api/v1/meetings/{meeting}/minutes/approve/",
+        (400, 403, 403, 403, 403, 404, 401),
+        body={},
+    ),
+    Case(
+        "publish minutes not approved",
+        "post",
+        "/api/v1/meetings/{meeting}/minutes/publish/",
+        (400, 403, 403, 403, 403, 404, 401),
+        body={},
+    ),
+    # --- the plan tree: working-group members edit their own group's part -----------------
+    Case(
+        "the plan",
+        "get",
+        "/api/v1/processes/{process}/plan/",
+        (200, 200, 200, 200, 200, 404, 401),
+    ),
+    Case(
+        "set the vision",
+        "put",
+        "/api/v1/processes/{process}/plan/vision/",
+        (200, 200, 403, 403, 403, 404, 401),
+        body={"text": "Dostupné a provázané služby"},
+    ),
+    Case(
+        "add a priority of the working group",
+        "post",
+        "/api/v1/processes/{process}/plan/priorities/",
+        (201, 201, 201, 403, 403, 404, 401),
+        body={"title": "Bydlení", "working_group": "{working_group}"},
+    ),
+    Case(
+        "add a cross-cutting priority",
+        "post",
+        "/api/v1/processes/{process}/plan/priorities/",
+        (201, 201, 403, 403, 403, 404, 401),
+        body={"title": "Průřezová"},
+    ),
+    Case(
+        "edit the working group's priority",
+        "patch",
+        "/api/v1/processes/{process}/plan/priorities/{own_priority}/",
+        (200, 200, 200, 403, 403, 404, 401),
+        body={"description": "Podpora v domácnosti"},
+    ),
+    Case(
+        "edit a cross-cutting priority",
+        "patch",
+        "/api/v1/processes/{process}/plan/priorities/{common_priority}/",
+        (200, 200, 403, 403, 403, 404, 401),
+        body={"description": "Web"},
+    ),
+    Case(
+        "move a priority (renumbers another group's)",
+        "post",
+        "/api/v1/processes/{process}/plan/priorities/{own_priority}/move/",
+        (200, 200, 403, 403, 403, 404, 401),
+        body={"position": 2},
+    ),
+    Case(
+        "delete a cross-cutting priority",
+        "delete",
+        "/api/v1/processes/{process}/plan/priorities/{common_priority}/",
+        (204, 204, 403, 403, 403, 404, 401),
+    ),
+    Case(
+        "add a measure to the working group's priority",
+        "post",
+        "/api/v1/processes/{process}/plan/measures/",
+        (201, 201, 201, 403, 403, 404, 401),
+        body={"priority": "{own_priority}", "title": "Terénní služby"},
+    ),
+    Case(
+        "add a measure to a cross-cutting priority",
+        "post",
+        "/api/v1/processes/{process}/plan/measures/",
+        (201, 201, 403, 403, 403, 404, 401),
+        body={"priority": "{common_priority}", "title": "Leták"},
+    ),
+    Case(
+        "edit the working group's measure",
+        "patch",
+        "/api/v1/processes/{process}/plan/measures/{own_measure}/",
+        (200, 200, 200, 403, 403, 404, 401),
+        body={"goal": "Více klientů doma"},
+    ),
+    Case(
+        "move a measure into another group's priority",
+        "post",
+        "/api/v1/processes/{process}/plan/measures/{own_measure}/move/",
+        (200, 200, 403, 403, 403, 404, 401),
+        body={"position": 1, "parent": "{common_priority}"},
+    ),
+    Case(
+        "delete a cross-cutting measure",
+        "delete",
+        "/api/v1/processes/{process}/plan/measures/{common_measure}/",
+        (204, 204, 403, 403, 403, 404, 401),
+    ),
+    Case(
+        "add an activity",
+        "post",
+        "/api/v1/processes/{process}/plan/activities/",
+        (201, 201, 201, 403, 403, 404, 401),
+        body={"measure": "{own_measure}", "title": "Nábor pečovatelů"},
+    ),
+    Case(
+        "edit an activity",
+        "patch",
+        "/api/v1/processes/{process}/plan/activities/{own_activity}/",
+        (200, 200, 200, 403, 403, 404, 401),
+        body={"indicators": "Počet klientů", "starts_year": 2026},
+    ),
+    Case(
+        "move an activity",
+        "post",
+        "/api/v1/processes/{process}/plan/activities/{own_activity}/move/",
+        (200, 200, 200, 403, 403, 404, 401),
+        body={"position": 1},
+    ),
+    Case(
+        "delete an activity",
+        "delete",
+        "/api/v1/processes/{process}/plan/activities/{own_activity}/",
+        (204, 204, 204, 403, 403, 404, 401),
+    ),
+    Case(
+        "add a project intention to the group's measure",
+        "post",
+        "/api/v1/processes/{process}/plan/pipeline-items/",
+        (201, 201, 201, 403, 403, 404, 401),
+        body={"title": "Sdílené auto", "measure": "{own_measure}"},
+    ),
+    Case(
+        "add a project intention without a measure",
+        "post",
+        "/api/v1/processes/{process}/plan/pipeline-items/",
+        (201, 201, 403, 403, 403, 404, 401),
+        body={"title": "Komunitní centrum"},
+    ),
+    Case(
+        "edit a project intention",
+        "patch",
+        "/api/v1/processes/{process}/plan/pipeline-items/{own_intention}/",
+        (200, 200, 200, 403, 403, 404, 401),
+        body={"budget": "150000.00", "support_promised": True},
+    ),
+    Case(
+        "delete a project intention",
+        "delete",
+        "/api/v1/processes/{process}/plan/pipeline-items/{own_intention}/",
+        (204, 204, 204, 403, 403, 404, 401),
+    ),
+    # --- news of a process; comparing versions -----------------------------------------------
+    Case(
+        "news of a process",
+        "get",
+        "/api/v1/processes/{process}/news/",
+        (200, 200, 200, 200, 200, 404, 401),
+    ),
+    Case(
+        "a news draft",
+        "get",
+        "/api/v1/processes/{process}/news/{news}/",
+        (200, 200, 200, 200, 200, 404, 401),
+    ),
+    Case(
+        "draft a news item",
+        "post",
+        "/api/v1/processes/{process}/news/",
+        (201, 403, 403, 403, 403, 404, 401),
+        body={"title": "Setkání s veřejností", "text": "Ve čtvrtek"},
+    ),
+    Case(
+        "correct a news item",
+        "patch",
+        "/api/v1/processes/{process}/news/{news}/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={"title": "Pozvánka (opraveno)"},
+    ),
+    Case(
+        "publish a news item",
+        "post",
+        "/api/v1/processes/{process}/news/{news}/publish/",
+        (200, 403, 403, 403, 403, 404, 401),
+        body={},
+    ),
+    Case(
+        "compare a draft with itself",
+        "get",
+        "/api/v1/versions/{charter_v1}/diff/?against={charter_v1}",
+        (200, 200, 200, 200, 200, 404, 404),
+    ),
+    Case(
+        "compare versions of different documents",
+        "get",
+        "/api/v1/versions/{plan_v1}/diff/?against={charter_v1}",
+        (400, 400, 400, 400, 400, 404, 404),
+    ),
 ]
 
 
@@ -395,10 +746,11 @@ def test_matrix(case: Case, role: str, api: Api, world: World) -> None:
     client = api.client(role)
     if case.multipart:
         response = client.post(url, _upload(), format="multipart")
-    elif case.method == "post":
-        response = client.post(url, _fill(case.body, values), format="json")
+    elif case.method in ("post", "patch", "put"):
+        send = getattr(client, case.method)
+        response = send(url, _fill(case.body, values), format="json")
     else:
-        response = client.get(url)
+        response = getattr(client, case.method)(url)
     expected = case.status_for(role)
     assert response.status_code == expected, (role, url, response.content[:500])
     if expected >= 400:
@@ -432,7 +784,16 @@ OTHER_TERRITORY_OBJECTS = [
     "/api/v1/versions/{other_version}/download/",
     "/api/v1/meetings/{other_meeting}/",
     "/api/v1/meetings/{other_meeting}/ics/",
+    "/api/v1/meetings/{other_meeting}/agenda-items/",
+    "/api/v1/meetings/{other_meeting}/verifiers/",
+    "/api/v1/processes/{other_process}/plan/",
+    "/api/v1/processes/{other_process}/news/",
+    "/api/v1/processes/{other_process}/news/{other_news}/",
+    "/api/v1/processes/{process}/news/{other_news}/",
+    "/api/v1/versions/{other_version}/diff/?against={other_version}",
+    "/api/v1/versions/{charter_v1}/diff/?against={other_version}",
     "/api/v1/meetings/?process={other_process}",
+    "/api/v1/versions/{other_version}/pdf/",
 ]
 
 
@@ -444,21 +805,63 @@ def test_another_territorys_objects_are_not_found(url: str, api: Api, world: Wor
         assert problem_of(response)["code"] == "not_found"
 
 
+OTHER_ITEM = "/api/v1/meetings/{other_meeting}/agenda-items/{other_agenda_item}/"
 OTHER_TERRITORY_WRITES = [
-    ("/api/v1/processes/{other_process}/transitions/", {"transition": "cancel", "reason": "x"}),
-    ("/api/v1/processes/{other_process}/documents/", {"kind": "other", "title": "Cizí"}),
-    ("/api/v1/versions/{other_version}/submit/", {}),
-    ("/api/v1/processes/{other_process}/decisions/{other_decision}/close/", {}),
-    ("/api/v1/meetings/{other_meeting}/invite/", {}),
-    ("/api/v1/memberships/{other_membership}/end/", {"reason": "Cizí člen"}),
+    (
+        "post",
+        "/api/v1/processes/{other_process}/transitions/",
+        {"transition": "cancel", "reason": "x"},
+    ),
+    ("post", "/api/v1/processes/{other_process}/documents/", {"kind": "other", "title": "Cizí"}),
+    ("post", "/api/v1/versions/{other_version}/submit/", {}),
+    ("patch", "/api/v1/versions/{other_version}/", {"change_summary": "Cizí"}),
+    ("delete", "/api/v1/versions/{other_version}/", None),
+    ("post", "/api/v1/processes/{other_process}/decisions/{other_decision}/close/", {}),
+    ("post", "/api/v1/meetings/{other_meeting}/invite/", {}),
+    ("patch", "/api/v1/meetings/{other_meeting}/", {"place": "Jinde"}),
+    ("post", "/api/v1/meetings/{other_meeting}/cancel/", {"reason": "Cizí jednání"}),
+    ("post", "/api/v1/meetings/{other_meeting}/agenda-items/", {"title": "Cizí bod"}),
+    ("patch", OTHER_ITEM, {"title": "Cizí bod"}),
+    ("post", f"{OTHER_ITEM}move/", {"direction": "up"}),
+    ("delete", OTHER_ITEM, None),
+    # another meeting's item, under a meeting the caller runs
+    ("patch", "/api/v1/meetings/{meeting}/agenda-items/{other_agenda_item}/", {"title": "x"}),
+    ("delete", "/api/v1/meetings/{other_meeting}/attendance/{other_attendance}/", None),
+    ("delete", "/api/v1/meetings/{meeting}/attendance/{other_attendance}/", None),
+    ("post", "/api/v1/meetings/{other_meeting}/attendance-list/", {}),
+    ("put", "/api/v1/meetings/{other_meeting}/verifiers/", {"verifiers": []}),
+    ("put", "/api/v1/meetings/{meeting}/verifiers/", {"verifiers": ["{other_person}"]}),
+    ("post", "/api/v1/meetings/{other_meeting}/minutes/", {}),
+    ("post", "/api/v1/meetings/{other_meeting}/minutes/approve/", {}),
+    ("post", "/api/v1/meetings/{other_meeting}/minutes/publish/", {}),
+    ("put", "/api/v1/processes/{other_process}/plan/vision/", {"text": "Cizí vize"}),
+    ("patch", "/api/v1/processes/{other_process}/plan/measures/{other_measure}/", {"goal": "x"}),
+    # another process's nodes, under the caller's own process
+    ("patch", "/api/v1/processes/{process}/plan/priorities/{other_priority}/", {"title": "x"}),
+    ("delete", "/api/v1/processes/{process}/plan/measures/{other_measure}/", None),
+    (
+        "post",
+        "/api/v1/processes/{process}/plan/measures/",
+        {"priority": "{other_priority}", "title": "x"},
+    ),
+    (
+        "post",
+        "/api/v1/processes/{process}/plan/measures/{own_measure}/move/",
+        {"position": 1, "parent": "{other_priority}"},
+    ),
+    ("post", "/api/v1/processes/{other_process}/news/", {"title": "Cizí"}),
+    ("post", "/api/v1/processes/{process}/news/{other_news}/publish/", {}),
+    ("patch", "/api/v1/processes/{other_process}/news/{other_news}/", {"title": "Cizí"}),
+    ("post", "/api/v1/memberships/{other_membership}/end/", {"reason": "Cizí člen"}),
 ]
 
 
-@pytest.mark.parametrize(("url", "body"), OTHER_TERRITORY_WRITES)
+@pytest.mark.parametrize(("method", "url", "body"), OTHER_TERRITORY_WRITES)
 def test_another_territorys_objects_cannot_be_changed(
-    url: str, body: dict[str, Any], api: Api, world: World
+    method: str, url: str, body: dict[str, Any] | None, api: Api, world: World
 ) -> None:
-    response = api.client("coordinator").post(url.format(**world.ids), body, format="json")
+    send = getattr(api.client("coordinator"), method)
+    response = send(url.format(**world.ids), _fill(body, world.ids), format="json")
     assert response.status_code == 404
     assert problem_of(response)["code"] == "not_found"
 

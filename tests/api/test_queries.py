@@ -19,6 +19,7 @@ from tests.factories import UserFactory
 from tests.workflow.test_resolutions import point, record
 from workflow import services
 from workflow.models import Decision, Meeting, PlanningProcess
+from workflow.services import meetings as meeting_services
 
 pytestmark = pytest.mark.django_db
 
@@ -150,4 +151,48 @@ def test_other_lists_do_not_grow_with_their_rows(url: str, api: Api, world: Worl
         )
     after, second = _queries(client, url)
     assert second["count"] > first["count"]
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/territories/",
+        "/api/v1/territories/?mine=true",
+        "/api/v1/organisations/?search=a",
+        "/api/v1/meetings/{meeting}/agenda-items/",
+    ],
+)
+def test_reference_lists_and_the_agenda_do_not_grow_with_their_rows(
+    url: str, api: Api, world: World
+) -> None:
+    admin = get_user_model().objects.get(pk=world.users["superuser"])
+    coordinator = get_user_model().objects.get(pk=world.users["coordinator"])
+    meeting = Meeting.objects.get(pk=world["meeting"])
+
+    def more_rows(index: int) -> None:
+        territory = stakeholder_services.territory_create(
+            actor=admin,
+            kind=Territory.Kind.MUNICIPALITY,
+            code=f"55{index}000",
+            name=f"Obec {index}",
+        )
+        stakeholder_services.organization_create(
+            actor=admin, kind="provider", name=f"Pečovatelská služba {index}", territory=territory
+        )
+        stakeholder_services.body_create(
+            actor=admin, kind=Body.Kind.BOARD, name=f"Rada obce {index}", territory=territory
+        )
+        meeting_services.agenda_item_add(actor=coordinator, meeting=meeting, title=f"Bod {index}")
+
+    client = api.client("coordinator")
+    url = url.format(**world.ids)
+    more_rows(0)  # every list has a row before the first count
+    before, first = _queries(client, url)
+    for index in range(1, 4):
+        more_rows(index)
+    after, second = _queries(client, url)
+    rows = [body["results"] if isinstance(body, dict) else body for body in (first, second)]
+    if "mine" not in url:  # the new territories' boards are not the coordinator's
+        assert len(rows[1]) > len(rows[0])
     assert after == before

@@ -1,7 +1,9 @@
-"""Meetings with their agenda and attendance, the resolution register (a secretariat's system
-POSTs resolutions here), and iCalendar links."""
+"""Meetings with their agenda (add, edit, move, remove items) and attendance, the resolution
+register (a secretariat's system POSTs resolutions here), and iCalendar links."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -11,19 +13,29 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import ApiViewSet, one_of, parse_id, query_params, validated
 from documents import selectors as document_selectors
+from documents.serializers import VersionSerializer as DocumentVersionSerializer
 from stakeholders.exceptions import NotFound
 from stakeholders.selectors import body_list, person_list
 from workflow import selectors_meetings, services
 from workflow.api import serializers as s
 from workflow.api.processes import process_for
-from workflow.models import Meeting, Resolution
+from workflow.models import AgendaItem, Meeting, Resolution
 from workflow.services import meetings as meeting_services
 from workflow.services.resolutions import PointInput
+
+ITEM_PARAMETER = OpenApiParameter(
+    "item_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The agenda item."
+)
+ATTENDANCE_PARAMETER = OpenApiParameter(
+    "attendance_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="The attendance line."
+)
+MOVES = {"up": -1, "down": 1}
 
 
 class MeetingViewSet(ApiViewSet):
@@ -65,6 +77,117 @@ class MeetingViewSet(ApiViewSet):
             status=201,
         )
 
+    @extend_schema(request=s.MeetingEditSerializer, responses=s.MeetingUpdateResultSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change the title, time, place, link or session number of a meeting not yet held (the
+        coordinator, or the body's secretary); after the invitations went out, a change of time
+        or place says that they should be sent again."""
+        meeting = self.get_object()
+        data = validated(s.MeetingEditSerializer, request)
+        fields = ("title", "starts_at", "ends_at", "place", "online_url", "session_number")
+        result = meeting_services.meeting_update(
+            actor=request.user,
+            meeting=meeting,
+            reason=data["reason"],
+            **{name: data.get(name, getattr(meeting, name)) for name in fields},
+        )
+        update = {
+            "meeting": self.get_object(),
+            "needs_new_invitations": result.needs_new_invitations,
+        }
+        return self.output(s.MeetingUpdateResultSerializer, update)
+
+    @extend_schema(request=s.MeetingCancelSerializer, responses=s.MeetingSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """Cancel a meeting that has not taken place, with the reason; subscribed calendars
+        show it cancelled."""
+        meeting = self.get_object()
+        data = validated(s.MeetingCancelSerializer, request)
+        meeting_services.meeting_cancel(actor=request.user, meeting=meeting, reason=data["reason"])
+        return self.output(s.MeetingSerializer, self.get_object())
+
+    # --- the agenda -------------------------------------------------------------------------
+
+    def _agenda(self, meeting: Meeting) -> Response:
+        items = meeting.agenda_items.order_by("order")
+        return Response(s.AgendaItemSerializer(items, many=True).data)
+
+    def _item(self, meeting: Meeting, item_pk: str) -> AgendaItem:
+        return one_of(meeting.agenda_items.all(), parse_id(item_pk), _("Agenda item not found."))
+
+    @extend_schema(responses=s.AgendaItemSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="agenda-items", pagination_class=None)
+    def agenda_items(self, request: Request, pk: str) -> Response:
+        """The agenda in its order."""
+        return self._agenda(self.get_object())
+
+    @extend_schema(request=s.AgendaItemCreateSerializer, responses={201: s.AgendaItemSerializer})
+    @agenda_items.mapping.post
+    def agenda_item_add(self, request: Request, pk: str) -> Response:
+        """Add an item at the end of the agenda (the coordinator, or the body's secretary)
+        until the minutes are approved."""
+        meeting = self.get_object()
+        data = validated(s.AgendaItemCreateSerializer, request)
+        item = meeting_services.agenda_item_add(actor=request.user, meeting=meeting, **data)
+        return self.output(s.AgendaItemSerializer, item, status=201)
+
+    @extend_schema(
+        parameters=[ITEM_PARAMETER],
+        request=s.AgendaItemEditSerializer,
+        responses=s.AgendaItemSerializer,
+    )
+    @action(detail=True, methods=["patch"], url_path=r"agenda-items/(?P<item_pk>[^/.]+)")
+    def agenda_item(self, request: Request, pk: str, item_pk: str) -> Response:
+        """Change an item's title or presenter, or record its discussion for the minutes."""
+        item = self._item(self.get_object(), item_pk)
+        data = validated(s.AgendaItemEditSerializer, request)
+        item = meeting_services.agenda_item_update(
+            actor=request.user,
+            item=item,
+            title=data.get("title", item.title),
+            presenter=data.get("presenter", item.presenter),
+            discussion=data.get("discussion", item.discussion),
+            reason=data["reason"],
+        )
+        return self.output(s.AgendaItemSerializer, item)
+
+    @extend_schema(
+        parameters=[ITEM_PARAMETER, s.ReasonQuerySerializer], request=None, responses={204: None}
+    )
+    @agenda_item.mapping.delete
+    def agenda_item_remove(self, request: Request, pk: str, item_pk: str) -> Response:
+        """Remove an item; the items after it move up. An item with a recorded resolution or
+        decision is part of the record: 400 ``validation_error``."""
+        item = self._item(self.get_object(), item_pk)
+        query = query_params(s.ReasonQuerySerializer, request)
+        meeting_services.agenda_item_remove(actor=request.user, item=item, reason=query["reason"])
+        return Response(status=204)
+
+    @extend_schema(
+        parameters=[ITEM_PARAMETER],
+        request=s.AgendaItemMoveSerializer,
+        responses=s.AgendaItemSerializer(many=True),
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"agenda-items/(?P<item_pk>[^/.]+)/move",
+        pagination_class=None,
+    )
+    def agenda_item_move(self, request: Request, pk: str, item_pk: str) -> Response:
+        """Move an item one place up or down; the answer is the agenda in its new order (the
+        first item up, or the last down, stays)."""
+        meeting = self.get_object()
+        item = self._item(meeting, item_pk)
+        data = validated(s.AgendaItemMoveSerializer, request)
+        meeting_services.agenda_item_move(
+            actor=request.user, item=item, offset=MOVES[data["direction"]], reason=data["reason"]
+        )
+        return self._agenda(meeting)
+
+    # --- invitations, attendance, the meeting held ------------------------------------------
+
     @extend_schema(request=s.ReasonOnlySerializer, responses=s.InvitationSerializer)
     @action(detail=True, methods=["post"])
     def invite(self, request: Request, pk: str) -> Response:
@@ -102,6 +225,137 @@ class MeetingViewSet(ApiViewSet):
         meeting = self.get_object()
         data = validated(s.ReasonOnlySerializer, request)
         services.meeting_mark_held(actor=request.user, meeting=meeting, reason=data["reason"])
+        return self.output(s.MeetingSerializer, self.get_object())
+
+    @extend_schema(
+        parameters=[ATTENDANCE_PARAMETER, s.ReasonQuerySerializer],
+        request=None,
+        responses={204: None},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"attendance/(?P<attendance_pk>[^/.]+)")
+    def attendance_remove(self, request: Request, pk: str, attendance_pk: str) -> Response:
+        """Remove a line entered by mistake; a minutes verifier's line stays while they are one
+        (400 ``validation_error``), and nothing changes once the minutes are approved."""
+        meeting = self.get_object()
+        row = one_of(meeting.attendances.all(), parse_id(attendance_pk), _("Attendance not found."))
+        query = query_params(s.ReasonQuerySerializer, request)
+        meeting_services.attendance_remove(
+            actor=request.user, attendance=row, reason=query["reason"]
+        )
+        return Response(status=204)
+
+    @extend_schema(request=None, responses={201: DocumentVersionSerializer})
+    @action(detail=True, methods=["post"], url_path="attendance-list")
+    def attendance_list(self, request: Request, pk: str) -> Response:
+        """Render the attendance list for printing and signing (DOCX) as the next draft version
+        of the meeting's attendance-list document; download it under ``/versions/{id}/``."""
+        version = meeting_services.meeting_attendance_list_generate(
+            actor=request.user, meeting=self.get_object()
+        )
+        return self.output(DocumentVersionSerializer, version, status=201)
+
+    @extend_schema(
+        request={"multipart/form-data": s.AttendanceScanUploadSerializer},
+        responses={201: DocumentVersionSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="attendance-scan")
+    def attendance_scan(self, request: Request, pk: str) -> Response:
+        """Upload the scan of the signed attendance list (multipart/form-data; PDF, JPEG or
+        PNG) after the meeting; it is checked like every upload and linked to the meeting."""
+        meeting = self.get_object()
+        data = validated(s.AttendanceScanUploadSerializer, request)
+        upload = data["file"]
+        version = meeting_services.meeting_attendance_scan_upload(
+            actor=request.user,
+            meeting=meeting,
+            stream=upload,
+            filename=upload.name or "",
+            reason=data["reason"],
+        )
+        return self.output(DocumentVersionSerializer, version, status=201)
+
+    def get_parsers(self) -> list[Any]:
+        if getattr(self, "action", None) == "attendance_scan":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    # --- minutes ------------------------------------------------------------------------------
+
+    def _verifiers(self, meeting: Meeting) -> Response:
+        data = {
+            "verifiers": sorted(meeting.minutes_verifiers.values_list("pk", flat=True)),
+            "needed": meeting_services.minutes_verifiers_needed(meeting),
+            "conditions": meeting_services.verifier_conditions(meeting),
+        }
+        return Response(s.VerifiersSerializer(data).data)
+
+    @extend_schema(responses=s.VerifiersSerializer)
+    @action(detail=True, methods=["get"])
+    def verifiers(self, request: Request, pk: str) -> Response:
+        """The minutes verifiers, how many are needed and what is still missing."""
+        return self._verifiers(self.get_object())
+
+    @extend_schema(request=s.VerifiersSetSerializer, responses=s.VerifiersSerializer)
+    @verifiers.mapping.put
+    def verifiers_set(self, request: Request, pk: str) -> Response:
+        """Name the minutes verifiers (people recorded as present) until the minutes are
+        approved."""
+        meeting = self.get_object()
+        data = validated(s.VerifiersSetSerializer, request)
+        people = person_list(actor=request.user)
+        persons = [
+            one_of(people, person_id, _("Person not found."))
+            for person_id in sorted(set(data["verifiers"]))
+        ]
+        meeting_services.meeting_verifiers_set(
+            actor=request.user, meeting=meeting, persons=persons, reason=data["reason"]
+        )
+        return self._verifiers(self.get_object())
+
+    @extend_schema(request=None, responses={201: s.MinutesVersionsSerializer})
+    @action(detail=True, methods=["post"])
+    def minutes(self, request: Request, pk: str) -> Response:
+        """Generate the minutes of a held meeting: the full version for members and the version
+        for publication without private persons' names, each the next draft version of the
+        meeting's document."""
+        versions = services.meeting_minutes_generate(actor=request.user, meeting=self.get_object())
+        return Response(
+            s.MinutesVersionsSerializer(
+                {"full": versions.full, "published": versions.published}
+            ).data,
+            status=201,
+        )
+
+    @extend_schema(request=s.MinutesApproveSerializer, responses=s.MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="minutes/approve")
+    def minutes_approve(self, request: Request, pk: str) -> Response:
+        """Record that the newest minutes were approved, at a later meeting of the same body or
+        per rollam; everything still missing is listed at once (400 ``validation_error``)."""
+        meeting = self.get_object()
+        data = validated(s.MinutesApproveSerializer, request)
+        approved_at = one_of(
+            selectors_meetings.meetings_approving_minutes(meeting).filter(
+                pk__in=selectors_meetings.meeting_list(actor=request.user).values("pk")
+            ),
+            data["approved_at_meeting"],
+            _("Meeting not found."),
+        )
+        services.meeting_minutes_approve(
+            actor=request.user,
+            meeting=meeting,
+            approved_at_meeting=approved_at,
+            reason=data["reason"],
+        )
+        return self.output(s.MeetingSerializer, self.get_object())
+
+    @extend_schema(request=s.ReasonOnlySerializer, responses=s.MeetingSerializer)
+    @action(detail=True, methods=["post"], url_path="minutes/publish")
+    def minutes_publish(self, request: Request, pk: str) -> Response:
+        """Publish approved minutes: the version without private persons' names goes out on
+        the public portal (the coordinator of the process)."""
+        meeting = self.get_object()
+        data = validated(s.ReasonOnlySerializer, request)
+        services.meeting_minutes_publish(actor=request.user, meeting=meeting, reason=data["reason"])
         return self.output(s.MeetingSerializer, self.get_object())
 
     @extend_schema(

@@ -30,8 +30,8 @@ from documents.serializers import DocumentSerializer, GenerationJobSerializer
 from documents.services.generation import generation_request
 from stakeholders import services as stakeholder_services
 from stakeholders.exceptions import PermissionDenied
-from stakeholders.models import EsfProject, Organization, TargetGroup, Territory
-from stakeholders.selectors import body_list
+from stakeholders.models import EsfProject, TargetGroup
+from stakeholders.selectors import body_list, organization_list, territory_list
 from stakeholders.serializers import BodyRulesSerializer, BodySerializer
 from workflow import selectors, selectors_consultation, selectors_esf, services
 from workflow.api import serializers as s
@@ -78,7 +78,9 @@ class ProcessViewSet(ApiViewSet):
         data = validated(s.ProcessCreateSerializer, request)
         process = services.process_create(
             actor=request.user,
-            territory=one_of(Territory.objects.all(), data["territory"], _("Territory not found.")),
+            territory=one_of(
+                territory_list(actor=request.user), data["territory"], _("Territory not found.")
+            ),
             title=data["title"],
             period_start_year=data["period_start_year"],
             period_end_year=data["period_end_year"],
@@ -86,7 +88,7 @@ class ProcessViewSet(ApiViewSet):
                 EsfProject.objects.all(), data["esf_project"], _("ESF project not found.")
             ),
             coordinator_organization=one_of(
-                Organization.objects.all(),
+                organization_list(actor=request.user),
                 data["coordinator_organization"],
                 _("Organisation not found."),
             ),

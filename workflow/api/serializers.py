@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from audit.models import AuditEvent
@@ -19,7 +20,14 @@ from config.api import (
     id_field,
 )
 from documents.models import Document as DocumentModel
-from documents.models.plan import DocumentKind
+from documents.models.plan import (
+    Activity,
+    DocumentKind,
+    Measure,
+    Priority,
+    ProjectPipelineItem,
+)
+from documents.serializers import VersionSerializer as DocumentVersionOutputSerializer
 from stakeholders.models import Body
 from stakeholders.serializers import BodyRulesSerializer
 from workflow.models import (
@@ -29,6 +37,7 @@ from workflow.models import (
     ConsultationPeriod,
     Decision,
     Meeting,
+    NewsItem,
     PlanningProcess,
     Resolution,
     ResolutionPoint,
@@ -588,8 +597,39 @@ class MeetingSerializer(OutputSerializer):
 class AgendaItemSerializer(OutputSerializer):
     class Meta:
         model = AgendaItem
-        fields = ["id", "order", "title", "presenter", "decision"]
+        fields = ["id", "order", "title", "presenter", "discussion", "decision"]
         read_only_fields = fields
+
+
+class AgendaItemCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    presenter = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = ReasonField()
+
+
+class AgendaItemEditSerializer(serializers.Serializer):
+    """What is given changes; what is left out stays."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    presenter = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    discussion = serializers.CharField(
+        max_length=50_000,
+        required=False,
+        allow_blank=True,
+        help_text="The record of the discussion, for the minutes.",
+    )
+    reason = ReasonField()
+
+
+class AgendaItemMoveSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(
+        choices=[("up", "up"), ("down", "down")], help_text="One place up or down."
+    )
+    reason = ReasonField()
+
+
+class ReasonQuerySerializer(serializers.Serializer):
+    reason = ReasonField()
 
 
 class AttendanceSerializer(OutputSerializer):
@@ -640,6 +680,31 @@ class MeetingCreateSerializer(serializers.Serializer):
     reason = ReasonField()
 
 
+class MeetingEditSerializer(serializers.Serializer):
+    """What is given changes; what is left out stays. The kind and the body never change."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    starts_at = BoundedDateTimeField(required=False)
+    ends_at = BoundedDateTimeField(required=False, allow_null=True)
+    place = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    online_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
+    session_number = serializers.IntegerField(
+        min_value=1, max_value=2**31 - 1, required=False, allow_null=True
+    )
+    reason = ReasonField()
+
+
+class MeetingUpdateResultSerializer(serializers.Serializer):
+    meeting = MeetingDetailSerializer()
+    needs_new_invitations = serializers.BooleanField(
+        help_text="The invitations went out and the time or place changed: send them again."
+    )
+
+
+class MeetingCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why: required, kept in the history.")
+
+
 class AttendanceRecordSerializer(serializers.Serializer):
     person = id_field(required=False, allow_null=True, default=None)
     guest_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -658,6 +723,48 @@ class InvitationSerializer(serializers.Serializer):
     recipients = serializers.IntegerField()
     is_late = serializers.BooleanField()
     deadline = serializers.DateTimeField()
+
+
+class VerifiersSetSerializer(serializers.Serializer):
+    verifiers = serializers.ListField(
+        child=id_field(),
+        max_length=20,
+        help_text="People recorded as present at the meeting; the list replaces the previous one.",
+    )
+    reason = ReasonField()
+
+
+class VerifiersSerializer(serializers.Serializer):
+    verifiers = serializers.ListField(child=serializers.IntegerField(), help_text="Person ids.")
+    needed = serializers.IntegerField(help_text="How many verifiers the body's minutes need.")
+    conditions = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What is still missing as far as the verifiers go (empty when nothing).",
+    )
+
+
+class MinutesVersionsSerializer(serializers.Serializer):
+    full = DocumentVersionOutputSerializer(help_text="For members.")
+    published = DocumentVersionOutputSerializer(
+        help_text="For publication, without private persons' names."
+    )
+
+
+class MinutesApproveSerializer(serializers.Serializer):
+    approved_at_meeting = id_field(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The later meeting of the same body that approved them; none: per rollam.",
+    )
+    reason = ReasonField()
+
+
+class AttendanceScanUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True, use_url=False, help_text="The signed list: PDF, JPEG or PNG."
+    )
+    reason = ReasonField()
 
 
 class ResolutionPointSerializer(OutputSerializer):
@@ -844,3 +951,213 @@ class EsfReportQuerySerializer(serializers.Serializer):
                 {"date_to": [_("The end of the period must not precede its start.")]}
             )
         return attrs
+
+
+# --- the plan tree ------------------------------------------------------------------------------
+
+
+class ActivityOutputSerializer(OutputSerializer):
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "measure",
+            "number",
+            "title",
+            "description",
+            "responsible_organization",
+            "starts_year",
+            "starts_month",
+            "ends_year",
+            "ends_month",
+            "indicators",
+            "status",
+            "order",
+        ]
+        read_only_fields = fields
+
+
+class MeasureOutputSerializer(OutputSerializer):
+    class Meta:
+        model = Measure
+        fields = ["id", "priority", "number", "title", "goal", "indicators", "order"]
+        read_only_fields = fields
+
+
+class MeasureTreeSerializer(MeasureOutputSerializer):
+    activities = ActivityOutputSerializer(many=True, read_only=True)
+
+    class Meta(MeasureOutputSerializer.Meta):
+        fields = [*MeasureOutputSerializer.Meta.fields, "activities"]
+        read_only_fields = fields
+
+
+class PriorityOutputSerializer(OutputSerializer):
+    class Meta:
+        model = Priority
+        fields = ["id", "number", "title", "description", "working_group", "order"]
+        read_only_fields = fields
+
+
+class PriorityTreeSerializer(PriorityOutputSerializer):
+    measures = MeasureTreeSerializer(many=True, read_only=True)
+
+    class Meta(PriorityOutputSerializer.Meta):
+        fields = [*PriorityOutputSerializer.Meta.fields, "measures"]
+        read_only_fields = fields
+
+
+class PipelineItemOutputSerializer(OutputSerializer):
+    class Meta:
+        model = ProjectPipelineItem
+        fields = [
+            "id",
+            "measure",
+            "title",
+            "description",
+            "implementer_organization",
+            "implementer_name",
+            "budget",
+            "support_promised",
+            "support_note",
+            "status",
+            "order",
+        ]
+        read_only_fields = fields
+
+
+@extend_schema_serializer(many=False)  # the answer of the plan's "list": one tree
+class PlanTreeSerializer(serializers.Serializer):
+    vision = serializers.CharField(help_text="The vision of the plan (empty until written).")
+    priorities = PriorityTreeSerializer(many=True)
+    pipeline = PipelineItemOutputSerializer(many=True)
+    can_edit_all = serializers.BooleanField(help_text="You may edit the whole plan.")
+    editable_priorities = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The priorities whose part you may edit (a working-group member: their own).",
+    )
+
+
+class VisionSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20_000, allow_blank=True)
+    reason = ReasonField()
+
+
+SMALL = {"min_value": 0, "max_value": 32767}
+
+
+class PriorityInputSerializer(serializers.Serializer):
+    """On PATCH, what is given changes; what is left out stays."""
+
+    title = serializers.CharField(max_length=300)
+    number = serializers.CharField(
+        max_length=3, required=False, help_text="Without it: the next free number."
+    )
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    working_group = id_field(required=False, allow_null=True, help_text="None: cross-cutting.")
+    order = serializers.IntegerField(required=False, **SMALL)
+    reason = ReasonField()
+
+
+class MeasureInputSerializer(serializers.Serializer):
+    priority = id_field(help_text="On PATCH: another priority moves the measure there, last.")
+    title = serializers.CharField(max_length=300)
+    number = serializers.CharField(max_length=7, required=False)
+    goal = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    indicators = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    order = serializers.IntegerField(required=False, **SMALL)
+    reason = ReasonField()
+
+
+class ActivityInputSerializer(serializers.Serializer):
+    measure = id_field(help_text="On PATCH: another measure moves the activity there, last.")
+    title = serializers.CharField(max_length=300)
+    number = serializers.CharField(max_length=11, required=False)
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    responsible_organization = id_field(required=False, allow_null=True)
+    starts_year = serializers.IntegerField(
+        required=False, allow_null=True, min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
+    starts_month = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=12
+    )
+    ends_year = serializers.IntegerField(
+        required=False, allow_null=True, min_value=MIN_YEAR, max_value=MAX_YEAR
+    )
+    ends_month = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=12
+    )
+    indicators = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=Activity.Status.choices, required=False)
+    order = serializers.IntegerField(required=False, **SMALL)
+    reason = ReasonField()
+
+
+class PipelineItemInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    measure = id_field(
+        required=False,
+        allow_null=True,
+        help_text="A working-group member links their intentions to a measure of their part.",
+    )
+    implementer_organization = id_field(required=False, allow_null=True)
+    implementer_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    budget = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    support_promised = serializers.BooleanField(required=False)
+    support_note = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=ProjectPipelineItem.Status.choices, required=False)
+    order = serializers.IntegerField(required=False, **SMALL)
+    reason = ReasonField()
+
+
+class NodeMoveSerializer(serializers.Serializer):
+    position = serializers.IntegerField(
+        min_value=1, max_value=1000, help_text="The new place among its siblings, from 1."
+    )
+    reason = ReasonField()
+
+
+class ChildMoveSerializer(NodeMoveSerializer):
+    parent = id_field(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Another priority (of a measure) or measure (of an activity); none: its own.",
+    )
+
+
+# --- news of a process --------------------------------------------------------------------------
+
+
+class NewsItemSerializer(OutputSerializer):
+    class Meta:
+        model = NewsItem
+        fields = ["id", "process", "title", "text", "published_at", "created_at"]
+        read_only_fields = fields
+
+
+class NewsItemCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    text = serializers.CharField(max_length=20_000, required=False, allow_blank=True, default="")
+    publish = serializers.BooleanField(
+        required=False, default=False, help_text="Publish at once; otherwise a draft."
+    )
+    reason = ReasonField()
+
+
+class NewsItemEditSerializer(serializers.Serializer):
+    """What is given changes; what is left out stays."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    text = serializers.CharField(max_length=20_000, required=False, allow_blank=True)
+    reason = ReasonField()
+
+
+class NewsItemPublishSerializer(serializers.Serializer):
+    published = serializers.BooleanField(
+        required=False, default=True, help_text="False withdraws it from the public page."
+    )
+    reason = ReasonField()
